@@ -1,0 +1,32 @@
+"""The local state store: SQLModel tables in one SQLite file."""
+
+from zsync_tui.store.database import Store, StoreError
+from zsync_tui.store.models import (
+    Conflict,
+    DealAction,
+    DealLink,
+    DuplicateMatch,
+    JournalEntry,
+    OutboxIntent,
+    Profile,
+    RecordError,
+    RecordLink,
+    SyncCursor,
+    SyncRun,
+)
+
+__all__ = [
+    "Conflict",
+    "DealAction",
+    "DealLink",
+    "DuplicateMatch",
+    "JournalEntry",
+    "OutboxIntent",
+    "Profile",
+    "RecordError",
+    "RecordLink",
+    "Store",
+    "StoreError",
+    "SyncCursor",
+    "SyncRun",
+]

@@ -1,0 +1,193 @@
+"""The state store's tables. Their DDL lives in `migrations.py`; a test keeps the two equal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Profile(SQLModel, table=True):
+    """One connection: a CRM org and one Billing org, with the integration's configuration."""
+
+    __tablename__ = "profile"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    data_centre: str = "us"
+    accounts_url: str | None = None
+    api_domain: str | None = None
+    client_id: str | None = None
+    billing_org_id: str | None = None
+    billing_org_name: str | None = None
+    crm_org_id: str | None = None
+    crm_org_name: str | None = None
+    owner_email: str | None = None
+    config_toml: str | None = None
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RecordLink(SQLModel, table=True):
+    """A CRM record tied to a Billing entity, with what each side looked like at the last sync."""
+
+    __tablename__ = "record_link"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    crm_module: str
+    crm_id: str
+    billing_entity: str = "customer"
+    billing_id: str
+    billing_parent_id: str | None = None
+    origin: str = "crm"
+    state: str = "linked"
+    last_values_json: str = "{}"
+    crm_hash: str | None = None
+    billing_hash: str | None = None
+    crm_modified_time: str | None = None
+    billing_modified_time: str | None = None
+    last_synced_at: datetime | None = None
+    crm_deleted_at: datetime | None = None
+
+
+class SyncCursor(SQLModel, table=True):
+    """How far a stream of changes has been read and committed."""
+
+    __tablename__ = "sync_cursor"
+    profile_id: int = Field(foreign_key="profile.id", primary_key=True)
+    name: str = Field(primary_key=True)
+    value: str
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxIntent(SQLModel, table=True):
+    """A remote write, recorded before it is sent, so a crash can be reconciled."""
+
+    __tablename__ = "outbox_intent"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    side: str
+    operation: str
+    natural_key: str
+    payload_json: str
+    state: str = "pending"
+    remote_id: str | None = None
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Conflict(SQLModel, table=True):
+    """A field changed on both sides since the last sync that its policy cannot settle."""
+
+    __tablename__ = "conflict"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    link_id: int = Field(foreign_key="record_link.id")
+    field: str
+    base_value: str | None = None
+    crm_value: str | None = None
+    billing_value: str | None = None
+    state: str = "open"
+    resolution: str | None = None
+    resolved_value: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+
+
+class SyncRun(SQLModel, table=True):
+    """One sync run: what it did, what it cost, how it ended."""
+
+    __tablename__ = "sync_run"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    kind: str = "customers"
+    dry_run: bool = False
+    status: str = "running"
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    counts_json: str = "{}"
+    crm_calls: int = 0
+    billing_calls: int = 0
+    write_calls: int = 0
+    error_count: int = 0
+    message: str | None = None
+
+
+class RecordError(SQLModel, table=True):
+    """A record a run had to set aside, and why."""
+
+    __tablename__ = "record_error"
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="sync_run.id", index=True)
+    side: str
+    record_id: str | None = None
+    reason: str
+    message: str
+
+
+class JournalEntry(SQLModel, table=True):
+    """Every remote write, with the values before and after."""
+
+    __tablename__ = "journal_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="sync_run.id")
+    side: str
+    entity: str
+    remote_id: str | None = None
+    action: str
+    before_json: str | None = None
+    after_json: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+
+class DuplicateMatch(SQLModel, table=True):
+    """A CRM record and a Billing customer that look like the same party."""
+
+    __tablename__ = "duplicate_match"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    crm_module: str
+    crm_id: str
+    billing_id: str
+    score: float
+    reasons: str
+    state: str = "waiting"
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DealAction(SQLModel, table=True):
+    """A deal-stage trigger action, keyed so it happens at most once per generation."""
+
+    __tablename__ = "deal_action"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    deal_id: str
+    action: str
+    generation: int = 1
+    state: str = "pending"
+    billing_entity: str | None = None
+    billing_id: str | None = None
+    message: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DealLink(SQLModel, table=True):
+    """A deal tied to a quote, sales order or invoice, by a trigger or by hand."""
+
+    __tablename__ = "deal_link"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    deal_id: str
+    billing_entity: str
+    billing_id: str
+    origin: str = "manual"
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,1 @@
+"""The domain: integration configuration, matching, planning, applying, merging, triggers."""
