@@ -49,9 +49,10 @@ def run(args: list[str]) -> int:
 
 def test(args: list[str]) -> int:
     ensure_environment("[test]")
+    sources = [name for name in ("src", "tests", "benchmarks", "dev.py") if (ROOT / name).exists()]
     steps = [
-        [_python(), "-m", "ruff", "check", "src", "tests", "benchmarks", "dev.py"],
-        [_python(), "-m", "ruff", "format", "--check", "src", "tests", "benchmarks", "dev.py"],
+        [_python(), "-m", "ruff", "check", *sources],
+        [_python(), "-m", "ruff", "format", "--check", *sources],
         [_python(), "-m", "mypy"],
         [_python(), "-m", "pytest", "-q", *args],
     ]
