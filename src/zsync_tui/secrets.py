@@ -63,6 +63,10 @@ class BackendStatus:
 
 
 def _backend_name(backend: keyring.backend.KeyringBackend) -> str:
+    """The backend's class, or for keyring's chainer the classes it chains."""
+    chained = getattr(backend, "backends", None)
+    if chained:
+        return " + ".join(_backend_name(inner) for inner in chained)
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
