@@ -1,0 +1,467 @@
+"""Zoho CRM v8: records (read, write, search, count), metadata, org and users."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from zsync_tui.zoho.budget import write_cost
+from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotFound
+from zsync_tui.zoho.models import CallCounts, CrmOrg, CrmUser, RecordResult, StageInfo
+from zsync_tui.zoho.transport import ZohoTransport, error_for, json_body
+
+PER_PAGE = 200
+#: Past this many records `page` stops working and `page_token` takes over.
+PAGE_LIMIT_RECORDS = 2_000
+MAX_FIELDS_PER_CALL = 50
+MAX_WRITE_BATCH = 100
+MAX_IDS_PER_CALL = 100
+KEY_FIELDS = ("id", "Modified_Time")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def _module(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"{name!r} is not a CRM module API name")
+    return name
+
+
+def _record_id(value: str) -> str:
+    if not _ID.match(str(value)):
+        raise ValueError(f"{value!r} is not a CRM record ID")
+    return str(value)
+
+
+def escape_criteria_value(value: object) -> str:
+    """Backslash-escape what the Search API treats as syntax: `\\`, `(`, `)` and `,`."""
+    text = str(value)
+    for char in ("\\", "(", ")", ","):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def criterion(field: str, operator: str, value: object) -> str:
+    """One search criterion, e.g. `(Email:equals:a@b.example)`, with the value escaped."""
+    return f"({_module(field)}:{operator}:{escape_criteria_value(value)})"
+
+
+def all_of(*criteria: str) -> str:
+    """Criteria joined with `and`, grouped in pairs as Zoho asks for more than two."""
+    if not criteria:
+        raise ValueError("at least one criterion is needed")
+    grouped = criteria[0]
+    for item in criteria[1:]:
+        grouped = f"({grouped}and{item})"
+    return grouped
+
+
+def http_date(moment: datetime | str) -> str:
+    """`If-Modified-Since` in Zoho's ISO 8601 form with an offset."""
+    if isinstance(moment, str):
+        return moment
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.isoformat(timespec="seconds")
+
+
+def field_chunks(fields: Sequence[str]) -> list[list[str]]:
+    """Split a field list into calls of at most 50, each carrying the key fields."""
+    wanted = list(dict.fromkeys(fields))
+    rest = [name for name in wanted if name not in KEY_FIELDS]
+    room = MAX_FIELDS_PER_CALL - len(KEY_FIELDS)
+    chunks = [list(KEY_FIELDS) + rest[i : i + room] for i in range(0, len(rest), room)]
+    return chunks or [list(KEY_FIELDS)]
+
+
+def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class CrmClient:
+    """Zoho CRM v8 over one transport. Lists are async iterators of pages (lists of dicts)."""
+
+    def __init__(self, transport: ZohoTransport) -> None:
+        self.transport = transport
+
+    @property
+    def counts(self) -> CallCounts:
+        t = self.transport
+        return CallCounts(t.calls, t.write_calls, t.retries)
+
+    async def _get(
+        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> dict[str, Any] | None:
+        response = await self.transport.request("GET", path, params=params, headers=headers)
+        if response.status_code in (204, 304):
+            return None
+        return json_body(response, "crm")
+
+    @staticmethod
+    def _list(body: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
+        if body is None:
+            return []
+        items = body.get(key)
+        if not isinstance(items, list):
+            raise MalformedResponse(f"the CRM answer has no {key!r} list", str(body)[:200])
+        return items
+
+    # -- reading records -------------------------------------------------------------------
+
+    async def _page(
+        self, module: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        body = await self._get(f"/{module}", params, headers)
+        data = self._list(body, "data")
+        info = (body or {}).get("info") or {}
+        return data, info if isinstance(info, dict) else {}
+
+    async def _complete(
+        self, module: str, page: list[dict[str, Any]], extra_chunks: list[list[str]]
+    ) -> list[dict[str, Any]]:
+        """Fetch the fields beyond the first 50 for this page's records, merged by id."""
+        if not extra_chunks or not page:
+            return page
+        by_id = {str(record.get("id")): record for record in page}
+        for chunk in extra_chunks:
+            for ids in _batches(list(by_id), MAX_IDS_PER_CALL):
+                body = await self._get(
+                    f"/{module}", {"ids": ",".join(ids), "fields": ",".join(chunk)}
+                )
+                for extra in self._list(body, "data"):
+                    target = by_id.get(str(extra.get("id")))
+                    if target is not None:
+                        target.update(extra)
+        return page
+
+    async def iter_records(
+        self,
+        module: str,
+        fields: Sequence[str],
+        *,
+        modified_since: datetime | str | None = None,
+        cvid: str | None = None,
+        per_page: int = PER_PAGE,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every record of `module`, a page at a time, oldest change first.
+
+        The next page is already being fetched while the caller works on this one. A 304 or
+        204 (nothing changed since `modified_since`) yields nothing. With `cvid` the view's
+        own order applies (Zoho refuses `sort_by` with a view).
+        """
+        module = _module(module)
+        chunks = field_chunks(fields)
+        params: dict[str, Any] = {"fields": ",".join(chunks[0]), "per_page": per_page}
+        if cvid:
+            params["cvid"] = cvid
+        else:
+            params["sort_by"] = "Modified_Time"
+            params["sort_order"] = "asc"
+        headers = {"If-Modified-Since": http_date(modified_since)} if modified_since else {}
+
+        def next_params(page: int, info: dict[str, Any]) -> dict[str, Any] | None:
+            if not info.get("more_records"):
+                return None
+            if page * per_page < PAGE_LIMIT_RECORDS:
+                return {**params, "page": page + 1}
+            token = info.get("next_page_token")
+            if not token:
+                raise MalformedResponse(
+                    f"CRM {module}: more records past {page * per_page} but no next_page_token",
+                    str(info),
+                    side="crm",
+                )
+            return {**params, "page_token": token}
+
+        page = 1
+        pending: asyncio.Task[tuple[list[dict[str, Any]], dict[str, Any]]] | None
+        pending = asyncio.ensure_future(self._page(module, {**params, "page": 1}, headers))
+        try:
+            while pending is not None:
+                data, info = await pending
+                following = next_params(page, info)
+                pending = (
+                    asyncio.ensure_future(self._page(module, following, headers))
+                    if following
+                    else None
+                )
+                page += 1
+                if data:
+                    yield await self._complete(module, data, chunks[1:])
+        finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
+
+    async def get_record(
+        self, module: str, record_id: str, fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """One record; `NotFound` when Zoho has no such record."""
+        params = {"fields": ",".join(fields)} if fields else None
+        path = f"/{_module(module)}/{_record_id(record_id)}"
+        body = await self._get(path, params)
+        data = self._list(body, "data") if body is not None else []
+        if not data:
+            raise NotFound(f"CRM {module} record {record_id} does not exist", side="crm")
+        return data[0]
+
+    async def deleted_records(
+        self, module: str, *, kind: str = "all", modified_since: datetime | str | None = None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Deleted records (`id`, `deleted_time`, …) a page at a time."""
+        headers = {"If-Modified-Since": http_date(modified_since)} if modified_since else None
+        page = 1
+        while True:
+            params = {"type": kind, "page": page, "per_page": PER_PAGE}
+            body = await self._get(f"/{_module(module)}/deleted", params, headers)
+            data = self._list(body, "data")
+            if data:
+                yield data
+            if not ((body or {}).get("info") or {}).get("more_records"):
+                return
+            page += 1
+
+    async def search(
+        self,
+        module: str,
+        *,
+        criteria: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        word: str | None = None,
+        fields: Sequence[str] | None = None,
+        max_pages: int = 10,
+    ) -> list[dict[str, Any]]:
+        """Records matching one of `criteria` (see `criterion`/`all_of`), `email`, `phone` or
+        `word`. Search reads an index that may lag fresh writes by a little."""
+        given = {
+            k: v
+            for k, v in (("criteria", criteria), ("email", email), ("phone", phone), ("word", word))
+            if v
+        }
+        if len(given) != 1:
+            raise ValueError("search takes exactly one of criteria, email, phone or word")
+        found: list[dict[str, Any]] = []
+        for page in range(1, max_pages + 1):
+            params: dict[str, Any] = {**given, "page": page, "per_page": PER_PAGE}
+            if fields:
+                params["fields"] = ",".join(fields)
+            body = await self._get(f"/{_module(module)}/search", params)
+            found += self._list(body, "data")
+            if not ((body or {}).get("info") or {}).get("more_records"):
+                break
+        return found
+
+    async def count(
+        self,
+        module: str,
+        *,
+        criteria: str | None = None,
+        cvid: str | None = None,
+        email: str | None = None,
+        word: str | None = None,
+    ) -> int:
+        """How many records (in a view, or matching a search)."""
+        params = {
+            k: v
+            for k, v in (("criteria", criteria), ("cvid", cvid), ("email", email), ("word", word))
+            if v
+        }
+        body = await self._get(f"/{_module(module)}/actions/count", params or None)
+        value = (body or {}).get("count", 0)
+        if not isinstance(value, int):
+            raise MalformedResponse("the CRM count answer has no integer count", str(body))
+        return value
+
+    async def account_contacts(
+        self, account_id: str, fields: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """The contacts related to one account."""
+        found: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params = {"fields": ",".join(fields), "page": page, "per_page": PER_PAGE}
+            body = await self._get(f"/Accounts/{_record_id(account_id)}/Contacts", params)
+            found += self._list(body, "data")
+            if not ((body or {}).get("info") or {}).get("more_records"):
+                return found
+            page += 1
+
+    # -- writing records -------------------------------------------------------------------
+
+    async def _write(
+        self, method: str, path: str, records: Sequence[dict[str, Any]], extra: dict[str, Any]
+    ) -> list[RecordResult]:
+        results: list[RecordResult] = []
+        for batch in _batches(records, MAX_WRITE_BATCH):
+            body = {"data": list(batch), **extra}
+            try:
+                response = await self.transport.request(
+                    method,
+                    path,
+                    json=body,
+                    write=True,
+                    cost=write_cost(len(batch)),
+                    accept={200, 201, 202, 207, 400},
+                )
+            except AmbiguousWrite as exc:
+                exc.completed = list(results)
+                raise
+            try:
+                answer = json_body(response, "crm")
+            except MalformedResponse as exc:
+                raise AmbiguousWrite(
+                    f"the answer could not be read ({exc.excerpt!r})",
+                    method=method,
+                    path=path,
+                    completed=list(results),
+                    side="crm",
+                ) from None
+            data = answer.get("data")
+            if not isinstance(data, list) or len(data) != len(batch):
+                if response.status_code == 400:
+                    raise error_for(response, "crm")
+                raise AmbiguousWrite(
+                    f"the answer has {len(data) if isinstance(data, list) else 'no'} results "
+                    f"for {len(batch)} records",
+                    method=method,
+                    path=path,
+                    completed=list(results),
+                    side="crm",
+                )
+            results += [RecordResult.from_wire(item) for item in data]
+        return results
+
+    @staticmethod
+    def _trigger(trigger: Sequence[str] | None) -> dict[str, Any]:
+        return {} if trigger is None else {"trigger": list(trigger)}
+
+    async def insert(
+        self,
+        module: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        trigger: Sequence[str] | None = None,
+    ) -> list[RecordResult]:
+        """Create records, 100 a call; one `RecordResult` per record, in order.
+
+        `trigger=None` lets Zoho run workflows as usual; `[]` runs none.
+        """
+        return await self._write("POST", f"/{_module(module)}", records, self._trigger(trigger))
+
+    async def update(
+        self,
+        module: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        trigger: Sequence[str] | None = None,
+    ) -> list[RecordResult]:
+        """Update records (each carries its `id`), 100 a call."""
+        if any("id" not in record for record in records):
+            raise ValueError("every record to update needs its id")
+        return await self._write("PUT", f"/{_module(module)}", records, self._trigger(trigger))
+
+    async def upsert(
+        self,
+        module: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        duplicate_check_fields: Sequence[str] | None = None,
+        trigger: Sequence[str] | None = None,
+    ) -> list[RecordResult]:
+        """Insert or update by the duplicate-check fields; `RecordResult.action` says which."""
+        extra = self._trigger(trigger)
+        if duplicate_check_fields:
+            extra["duplicate_check_fields"] = list(duplicate_check_fields)
+        return await self._write("POST", f"/{_module(module)}/upsert", records, extra)
+
+    async def delete(
+        self, module: str, ids: Sequence[str], *, wf_trigger: bool | None = None
+    ) -> list[RecordResult]:
+        """Delete records (to the recycle bin), 100 a call."""
+        results: list[RecordResult] = []
+        for batch in _batches([_record_id(i) for i in ids], MAX_WRITE_BATCH):
+            params: dict[str, Any] = {"ids": ",".join(batch)}
+            if wf_trigger is not None:
+                params["wf_trigger"] = str(wf_trigger).lower()
+            try:
+                response = await self.transport.request(
+                    "DELETE", f"/{_module(module)}", params=params, write=True
+                )
+            except AmbiguousWrite as exc:
+                exc.completed = list(results)
+                raise
+            data = json_body(response, "crm").get("data")
+            if not isinstance(data, list):
+                raise MalformedResponse("the CRM delete answer has no data list", response.content)
+            results += [RecordResult.from_wire(item) for item in data]
+        return results
+
+    # -- metadata, org, users --------------------------------------------------------------
+
+    async def fields(self, module: str) -> list[dict[str, Any]]:
+        """Field metadata (`api_name`, `data_type`, `pick_list_values`, …)."""
+        return self._list(
+            await self._get("/settings/fields", {"module": _module(module)}), "fields"
+        )
+
+    async def stage_probabilities(self) -> dict[str, StageInfo]:
+        """Deals Stage → probability and forecast type, from the Stage picklist."""
+        for field in await self.fields("Deals"):
+            if field.get("api_name") == "Stage":
+                values = field.get("pick_list_values") or []
+                stages = [StageInfo.from_wire(v) for v in values if isinstance(v, dict)]
+                return {stage.name: stage for stage in stages}
+        raise NotFound("the Deals module has no Stage field visible to this user", side="crm")
+
+    async def custom_views(self, module: str) -> list[dict[str, Any]]:
+        """The module's custom views (record lists take `cvid=<id>`)."""
+        body = await self._get("/settings/custom_views", {"module": _module(module)})
+        return self._list(body, "custom_views")
+
+    async def layouts(self, module: str) -> list[dict[str, Any]]:
+        body = await self._get("/settings/layouts", {"module": _module(module)})
+        return self._list(body, "layouts")
+
+    async def pipelines(self, layout_id: str | None = None) -> list[dict[str, Any]]:
+        """Deal pipelines with their stages (`maps`), for one layout or every Deals layout."""
+        layout_ids = (
+            [layout_id]
+            if layout_id
+            else [str(layout["id"]) for layout in await self.layouts("Deals") if "id" in layout]
+        )
+        pipelines: list[dict[str, Any]] = []
+        for current in layout_ids:
+            body = await self._get("/settings/pipeline", {"layout_id": _record_id(current)})
+            pipelines += self._list(body, "pipeline")
+        return pipelines
+
+    async def org(self) -> CrmOrg:
+        """The organization: name, base currency, multi-currency, edition."""
+        orgs = self._list(await self._get("/org"), "org")
+        if not orgs:
+            raise MalformedResponse("the CRM org answer is empty", "{}", side="crm")
+        return CrmOrg.from_wire(orgs[0])
+
+    async def current_user(self) -> CrmUser:
+        """The user the token belongs to."""
+        users = self._list(await self._get("/users", {"type": "CurrentUser"}), "users")
+        if not users:
+            raise MalformedResponse("the CRM current-user answer is empty", "{}", side="crm")
+        return CrmUser.from_wire(users[0])
+
+    async def user_by_email(self, email: str) -> CrmUser | None:
+        """The active user with this email (case-insensitive), or None."""
+        wanted = email.strip().lower()
+        page = 1
+        while True:
+            params = {"type": "ActiveUsers", "page": page, "per_page": PER_PAGE}
+            body = await self._get("/users", params)
+            for user in self._list(body, "users"):
+                if str(user.get("email", "")).lower() == wanted:
+                    return CrmUser.from_wire(user)
+            if not ((body or {}).get("info") or {}).get("more_records"):
+                return None
+            page += 1

@@ -1,0 +1,296 @@
+"""One async HTTP client per API, with auth, the budget governor, retries and error mapping.
+
+Reads are retried on 429, 5xx and timeouts (exponential backoff, full jitter, `Retry-After`
+honoured). A write is resent only when it provably never reached Zoho (no connection was made)
+or Zoho refused it outright (429, or 401 before a token refresh); any other failure after the
+bytes left raises `AmbiguousWrite`, because a blind resend could create a second record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from zsync_tui.zoho.budget import CallBudget
+from zsync_tui.zoho.errors import (
+    AmbiguousWrite,
+    AuthenticationError,
+    MalformedResponse,
+    NotFound,
+    RateLimited,
+    ServerError,
+    Side,
+    Unreachable,
+    ValidationFailed,
+    ZohoError,
+)
+from zsync_tui.zoho.oauth import AccessToken, TokenManager
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=120.0)
+MAX_CONNECTIONS = 25
+OK_STATUSES = frozenset({200, 201, 202, 204, 207, 304})
+TOKEN_CODES = {"INVALID_TOKEN", "INVALID_OAUTHTOKEN"}
+#: Failures where no byte of the request reached the server.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry; `attempts` counts the first try."""
+
+    attempts: int = 5
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    #: A longer `Retry-After` is not waited out: the call stops with `RateLimited`.
+    max_wait_s: float = 120.0
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Full jitter: uniform between zero and the capped exponential step."""
+        return rng.uniform(0.0, min(self.cap_s, self.base_s * (2**attempt)))
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds to wait from a `Retry-After` header (delta seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
+
+
+def json_body(response: httpx.Response, side: Side) -> dict[str, Any]:
+    """The answer's JSON object, or `MalformedResponse` with a redacted excerpt."""
+    try:
+        body = response.json()
+    except ValueError:
+        raise MalformedResponse(
+            f"Zoho {side.upper()} answered HTTP {response.status_code} with a body that is not "
+            "JSON",
+            response.content,
+            side=side,
+        ) from None
+    if not isinstance(body, dict):
+        raise MalformedResponse(
+            f"Zoho {side.upper()} answered a JSON {type(body).__name__}, not an object",
+            response.content,
+            side=side,
+        )
+    return body
+
+
+def _error_fields(response: httpx.Response) -> tuple[str, str, dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return "", response.reason_phrase, {}
+    if not isinstance(body, dict):
+        return "", response.reason_phrase, {}
+    if isinstance(body.get("data"), list) and body["data"] and isinstance(body["data"][0], dict):
+        body = body["data"][0]  # a batch where every record failed
+    details = body.get("details")
+    return (
+        str(body.get("code", "")),
+        str(body.get("message") or response.reason_phrase),
+        details if isinstance(details, dict) else {},
+    )
+
+
+def error_for(response: httpx.Response, side: Side) -> ZohoError:
+    """The typed error for a non-success answer."""
+    status = response.status_code
+    code, message, details = _error_fields(response)
+    label = f"Zoho {side.upper()}"
+    if status == 401:
+        if code == "OAUTH_SCOPE_MISMATCH" or "scope" in message.lower():
+            return AuthenticationError("scope", f"{label}: {message}", side=side, code=code)
+        return AuthenticationError("token", f"{label}: {message}", side=side, code=code)
+    if status == 403:
+        return AuthenticationError("permission", f"{label}: {message}", side=side, code=code)
+    if status == 404:
+        return NotFound(
+            f"{label}: {message} (HTTP 404). Check the ID; the record may have been deleted",
+            side=side,
+            code=code,
+        )
+    if status == 429:
+        resumes = datetime.fromtimestamp(time.time() + 60, UTC)
+        return RateLimited(f"{label} is refusing calls: {message}", resumes, side=side, code=code)
+    if status >= 500:
+        return ServerError(status, f"{code} {message}".strip(), side=side)
+    field = details.get("api_name") or details.get("param") or details.get("json_path")
+    return ValidationFailed(
+        f"{code} {message}".strip(),
+        field=str(field) if field else None,
+        details=details,
+        side=side,
+        code=code,
+    )
+
+
+def _is_token_rejection(response: httpx.Response, side: Side) -> bool:
+    code, _, _ = _error_fields(response)
+    # Billing's 401 codes are numeric and undocumented; any Billing 401 earns one refresh.
+    return code in TOKEN_CODES or (side == "billing" and code != "OAUTH_SCOPE_MISMATCH")
+
+
+class ZohoTransport:
+    """One API (CRM or Billing) behind one `httpx.AsyncClient`; counts every call."""
+
+    def __init__(
+        self,
+        side: Side,
+        path_prefix: str,
+        tokens: TokenManager,
+        budget: CallBudget,
+        *,
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        http_transport: httpx.AsyncBaseTransport | None = None,
+        headers: dict[str, str] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.side = side
+        self.path_prefix = path_prefix
+        self.tokens = tokens
+        self.budget = budget
+        self.retry = retry or RetryPolicy()
+        self.headers = dict(headers or {})
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        # The governor bounds concurrency (and may be resized); the pool only needs room.
+        limits = httpx.Limits(
+            max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS
+        )
+        self._http = httpx.AsyncClient(timeout=timeout, limits=limits, transport=http_transport)
+        self.calls = 0
+        self.write_calls = 0
+        self.retries = 0
+
+    def __repr__(self) -> str:
+        return f"ZohoTransport({self.side!r}, calls={self.calls})"
+
+    def url(self, path: str) -> str:
+        return f"{self.tokens.api_base}{self.path_prefix}{path}"
+
+    async def _wait(self, seconds: float) -> None:
+        self.retries += 1
+        await self._sleep(seconds)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        write: bool = False,
+        cost: int = 1,
+        accept: Collection[int] = OK_STATUSES,
+    ) -> httpx.Response:
+        """Send one logical call (retrying as the policy allows); typed errors otherwise."""
+        attempt = 0
+        refreshed = False
+        while True:
+            token: AccessToken = await self.tokens.token()
+            url = self.url(path)
+            started = time.perf_counter()
+            try:
+                async with self.budget.slot(cost):
+                    self.calls += 1
+                    self.write_calls += int(write)
+                    response = await self._http.request(
+                        method,
+                        url,
+                        params=params,
+                        json=json,
+                        headers={**self.headers, **(headers or {}), "Authorization": token.header},
+                    )
+            except NEVER_SENT as exc:
+                attempt += 1
+                if attempt >= self.retry.attempts:
+                    host = httpx.URL(url).host
+                    raise Unreachable(host, type(exc).__name__, side=self.side) from None
+                await self._wait(self.retry.backoff(attempt, self._rng))
+                continue
+            except httpx.TransportError as exc:
+                if write:
+                    raise AmbiguousWrite(
+                        f"the connection failed after the request was sent ({type(exc).__name__})",
+                        method=method,
+                        path=path,
+                        side=self.side,
+                    ) from None
+                attempt += 1
+                if attempt >= self.retry.attempts:
+                    raise Unreachable(
+                        httpx.URL(url).host, type(exc).__name__, side=self.side
+                    ) from None
+                await self._wait(self.retry.backoff(attempt, self._rng))
+                continue
+            status = response.status_code
+            log.debug(
+                "%s %s%s -> %d (%.0f ms)",
+                method,
+                self.path_prefix,
+                path,
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+            if self.side == "crm":
+                self.budget.observe_remaining(response.headers.get("X-API-CREDITS-REMAINING"))
+            if status == 401 and not refreshed and _is_token_rejection(response, self.side):
+                refreshed = True
+                await self.tokens.invalidate(token)
+                continue
+            if status == 429 or (status >= 500 and not write):
+                attempt += 1
+                now = time.time()
+                delay = parse_retry_after(response.headers.get("Retry-After"), now)
+                if delay is None:
+                    delay = self.retry.backoff(attempt, self._rng)
+                if attempt >= self.retry.attempts or delay > self.retry.max_wait_s:
+                    if status == 429:
+                        raise RateLimited(
+                            f"Zoho {self.side.upper()} kept answering 429 Too Many Requests "
+                            f"({attempt} tries)",
+                            datetime.fromtimestamp(now + max(delay, 60.0), UTC),
+                            side=self.side,
+                        )
+                    raise error_for(response, self.side)
+                await self._wait(delay)
+                continue
+            if status >= 500 and write:
+                raise AmbiguousWrite(
+                    f"Zoho answered HTTP {status} to a write",
+                    method=method,
+                    path=path,
+                    side=self.side,
+                )
+            if status in accept:
+                return response
+            raise error_for(response, self.side)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
