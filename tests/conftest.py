@@ -14,7 +14,7 @@ from zsync_tui.runtime import Runtime
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A keyring backend that keeps secrets in this process only (unit tests)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 0  # type: ignore[assignment]  # 0 keeps it out of keyring's automatic chain
 
     def __init__(self) -> None:
         super().__init__()

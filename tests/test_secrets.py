@@ -57,7 +57,7 @@ def test_environment_still_works_without_backend(monkeypatch):
 
 
 class LockedKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
+    priority = 0  # type: ignore[assignment]  # 0 keeps it out of keyring's automatic chain
 
     def get_password(self, service, username):
         raise keyring.errors.KeyringLocked("locked")
