@@ -232,6 +232,7 @@ async def open_clients(
             "ZSYNC_CLIENT_SECRET and ZSYNC_REFRESH_TOKEN"
         )
     client = OAuthClient(stored.client_id or "", Secret(client_secret))
+    options = options or ZohoOptions(timeout_s=float(runtime.settings.http_timeout_s))
     async with open_zoho(
         dc, client, Secret(refresh_token), stored.billing_org_id, options=options
     ) as clients:

@@ -5,76 +5,36 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from zsync_tui.zoho.budget import write_cost
+from zsync_tui.zoho.crm_query import (
+    all_of,
+    criterion,
+    escape_criteria_value,
+    field_chunks,
+    http_date,
+    module_name,
+)
 from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotFound
 from zsync_tui.zoho.models import CallCounts, CrmOrg, CrmUser, RecordResult, StageInfo
 from zsync_tui.zoho.transport import ZohoTransport, error_for, json_body
 
+__all__ = ["CrmClient", "all_of", "criterion", "escape_criteria_value", "field_chunks"]
+
 PER_PAGE = 200
 #: Past this many records `page` stops working and `page_token` takes over.
 PAGE_LIMIT_RECORDS = 2_000
-MAX_FIELDS_PER_CALL = 50
 MAX_WRITE_BATCH = 100
 MAX_IDS_PER_CALL = 100
-KEY_FIELDS = ("id", "Modified_Time")
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-def _module(name: str) -> str:
-    if not _NAME.match(name):
-        raise ValueError(f"{name!r} is not a CRM module API name")
-    return name
 
 
 def _record_id(value: str) -> str:
     if not _ID.match(str(value)):
         raise ValueError(f"{value!r} is not a CRM record ID")
     return str(value)
-
-
-def escape_criteria_value(value: object) -> str:
-    """Backslash-escape what the Search API treats as syntax: `\\`, `(`, `)` and `,`."""
-    text = str(value)
-    for char in ("\\", "(", ")", ","):
-        text = text.replace(char, "\\" + char)
-    return text
-
-
-def criterion(field: str, operator: str, value: object) -> str:
-    """One search criterion, e.g. `(Email:equals:a@b.example)`, with the value escaped."""
-    return f"({_module(field)}:{operator}:{escape_criteria_value(value)})"
-
-
-def all_of(*criteria: str) -> str:
-    """Criteria joined with `and`, grouped in pairs as Zoho asks for more than two."""
-    if not criteria:
-        raise ValueError("at least one criterion is needed")
-    grouped = criteria[0]
-    for item in criteria[1:]:
-        grouped = f"({grouped}and{item})"
-    return grouped
-
-
-def http_date(moment: datetime | str) -> str:
-    """`If-Modified-Since` in Zoho's ISO 8601 form with an offset."""
-    if isinstance(moment, str):
-        return moment
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.isoformat(timespec="seconds")
-
-
-def field_chunks(fields: Sequence[str]) -> list[list[str]]:
-    """Split a field list into calls of at most 50, each carrying the key fields."""
-    wanted = list(dict.fromkeys(fields))
-    rest = [name for name in wanted if name not in KEY_FIELDS]
-    room = MAX_FIELDS_PER_CALL - len(KEY_FIELDS)
-    chunks = [list(KEY_FIELDS) + rest[i : i + room] for i in range(0, len(rest), room)]
-    return chunks or [list(KEY_FIELDS)]
 
 
 def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -152,7 +112,7 @@ class CrmClient:
         204 (nothing changed since `modified_since`) yields nothing. With `cvid` the view's
         own order applies (Zoho refuses `sort_by` with a view).
         """
-        module = _module(module)
+        module = module_name(module)
         chunks = field_chunks(fields)
         params: dict[str, Any] = {"fields": ",".join(chunks[0]), "per_page": per_page}
         if cvid:
@@ -200,7 +160,7 @@ class CrmClient:
     ) -> dict[str, Any]:
         """One record; `NotFound` when Zoho has no such record."""
         params = {"fields": ",".join(fields)} if fields else None
-        path = f"/{_module(module)}/{_record_id(record_id)}"
+        path = f"/{module_name(module)}/{_record_id(record_id)}"
         body = await self._get(path, params)
         data = self._list(body, "data") if body is not None else []
         if not data:
@@ -215,7 +175,7 @@ class CrmClient:
         page = 1
         while True:
             params = {"type": kind, "page": page, "per_page": PER_PAGE}
-            body = await self._get(f"/{_module(module)}/deleted", params, headers)
+            body = await self._get(f"/{module_name(module)}/deleted", params, headers)
             data = self._list(body, "data")
             if data:
                 yield data
@@ -248,7 +208,7 @@ class CrmClient:
             params: dict[str, Any] = {**given, "page": page, "per_page": PER_PAGE}
             if fields:
                 params["fields"] = ",".join(fields)
-            body = await self._get(f"/{_module(module)}/search", params)
+            body = await self._get(f"/{module_name(module)}/search", params)
             found += self._list(body, "data")
             if not ((body or {}).get("info") or {}).get("more_records"):
                 break
@@ -269,7 +229,7 @@ class CrmClient:
             for k, v in (("criteria", criteria), ("cvid", cvid), ("email", email), ("word", word))
             if v
         }
-        body = await self._get(f"/{_module(module)}/actions/count", params or None)
+        body = await self._get(f"/{module_name(module)}/actions/count", params or None)
         value = (body or {}).get("count", 0)
         if not isinstance(value, int):
             raise MalformedResponse("the CRM count answer has no integer count", str(body))
@@ -349,7 +309,7 @@ class CrmClient:
 
         `trigger=None` lets Zoho run workflows as usual; `[]` runs none.
         """
-        return await self._write("POST", f"/{_module(module)}", records, self._trigger(trigger))
+        return await self._write("POST", f"/{module_name(module)}", records, self._trigger(trigger))
 
     async def update(
         self,
@@ -361,7 +321,7 @@ class CrmClient:
         """Update records (each carries its `id`), 100 a call."""
         if any("id" not in record for record in records):
             raise ValueError("every record to update needs its id")
-        return await self._write("PUT", f"/{_module(module)}", records, self._trigger(trigger))
+        return await self._write("PUT", f"/{module_name(module)}", records, self._trigger(trigger))
 
     async def upsert(
         self,
@@ -375,7 +335,7 @@ class CrmClient:
         extra = self._trigger(trigger)
         if duplicate_check_fields:
             extra["duplicate_check_fields"] = list(duplicate_check_fields)
-        return await self._write("POST", f"/{_module(module)}/upsert", records, extra)
+        return await self._write("POST", f"/{module_name(module)}/upsert", records, extra)
 
     async def delete(
         self, module: str, ids: Sequence[str], *, wf_trigger: bool | None = None
@@ -388,7 +348,7 @@ class CrmClient:
                 params["wf_trigger"] = str(wf_trigger).lower()
             try:
                 response = await self.transport.request(
-                    "DELETE", f"/{_module(module)}", params=params, write=True
+                    "DELETE", f"/{module_name(module)}", params=params, write=True
                 )
             except AmbiguousWrite as exc:
                 exc.completed = list(results)
@@ -404,7 +364,7 @@ class CrmClient:
     async def fields(self, module: str) -> list[dict[str, Any]]:
         """Field metadata (`api_name`, `data_type`, `pick_list_values`, …)."""
         return self._list(
-            await self._get("/settings/fields", {"module": _module(module)}), "fields"
+            await self._get("/settings/fields", {"module": module_name(module)}), "fields"
         )
 
     async def stage_probabilities(self) -> dict[str, StageInfo]:
@@ -418,11 +378,11 @@ class CrmClient:
 
     async def custom_views(self, module: str) -> list[dict[str, Any]]:
         """The module's custom views (record lists take `cvid=<id>`)."""
-        body = await self._get("/settings/custom_views", {"module": _module(module)})
+        body = await self._get("/settings/custom_views", {"module": module_name(module)})
         return self._list(body, "custom_views")
 
     async def layouts(self, module: str) -> list[dict[str, Any]]:
-        body = await self._get("/settings/layouts", {"module": _module(module)})
+        body = await self._get("/settings/layouts", {"module": module_name(module)})
         return self._list(body, "layouts")
 
     async def pipelines(self, layout_id: str | None = None) -> list[dict[str, Any]]:

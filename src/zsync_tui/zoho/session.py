@@ -30,6 +30,8 @@ class ZohoOptions:
     billing_per_minute: int = 100
     billing_per_day: int = 2_500
     billing_concurrency: int = 5
+    #: Seconds one HTTP read may take (the `http_timeout_s` setting).
+    timeout_s: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     #: Replaces the network (httpx.MockTransport in unit tests); shared by all three clients.
     http_transport: httpx.AsyncBaseTransport | None = None
@@ -77,9 +79,10 @@ async def open_zoho(
 ) -> AsyncIterator[ZohoClients]:
     """Open the CRM and Billing clients; every HTTP connection is closed on exit."""
     options = options or ZohoOptions()
-    accounts_http = httpx.AsyncClient(
-        timeout=httpx.Timeout(10.0, read=30.0), transport=options.http_transport
+    timeout = httpx.Timeout(
+        options.timeout_s, connect=min(10.0, options.timeout_s), pool=options.timeout_s * 4
     )
+    accounts_http = httpx.AsyncClient(timeout=timeout, transport=options.http_transport)
     tokens = TokenManager(dc, client, refresh_token, http=accounts_http, initial=initial_token)
     crm_transport = ZohoTransport(
         "crm",
@@ -88,6 +91,7 @@ async def open_zoho(
         options.crm_budget
         or crm_budget(options.crm_edition, options.crm_users, reserve=options.crm_credit_reserve),
         retry=options.retry,
+        timeout=timeout,
         http_transport=options.http_transport,
     )
     billing_transport = ZohoTransport(
@@ -99,6 +103,7 @@ async def open_zoho(
             options.billing_per_minute, options.billing_per_day, options.billing_concurrency
         ),
         retry=options.retry,
+        timeout=timeout,
         http_transport=options.http_transport,
     )
     try:
