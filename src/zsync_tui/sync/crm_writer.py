@@ -1,0 +1,433 @@
+"""The writes of a run, each create behind a committed outbox intent.
+
+Billing creates: the intent (natural key: the CRM id, payload: the body) commits first; a crash
+or an ambiguous failure leaves it pending, and the next run's Billing scan adopts the customer
+it finds with that display name created after the intent (never creating it twice).
+CRM creates: the same, looked up by CRM search (Account_Name, or Email for contacts).
+Updates are idempotent and need no intent.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from zsync_tui.store import DuplicateMatch, OutboxIntent, RecordLink
+from zsync_tui.sync.config import FieldMapEntry
+from zsync_tui.sync.crashpoints import checkpoint
+from zsync_tui.sync.duplicates import DuplicateScore, Party
+from zsync_tui.sync.events import PlanItem
+from zsync_tui.sync.field_defaults import CONTACT_PERSON_PAIRS
+from zsync_tui.sync.ledger import store_link_values
+from zsync_tui.sync.mapping import (
+    Values,
+    billing_payload,
+    billing_values,
+    canonical,
+    values_hash,
+)
+from zsync_tui.sync.records import parse_time
+from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ZohoError
+
+if TYPE_CHECKING:
+    from zsync_tui.sync.engine import CustomerSync, PageWork
+
+CRM_BATCH = 100
+
+
+class CrmWriter:
+    """Creates and updates on both sides for one run."""
+
+    def __init__(self, run: CustomerSync) -> None:
+        self.run = run
+        self.updates: dict[str, list[tuple[RecordLink, dict[str, Any], Values]]] = {}
+
+    # -- Billing creates -------------------------------------------------------------------
+
+    async def create_in_billing(
+        self,
+        module: str,
+        record: dict[str, Any],
+        entries: list[FieldMapEntry],
+        crm_now: Values,
+        work: PageWork,
+    ) -> None:
+        run = self.run
+        crm_id = str(record["id"])
+        values = {k: v for k, v in crm_now.items() if v is not None}
+        body = billing_payload(values)
+        body.setdefault("display_name", _display_name(record))
+        body["customer_sub_type"] = "business" if module == "Accounts" else "individual"
+        if module == "Accounts":
+            body.setdefault("company_name", body["display_name"])
+        name = body["display_name"]
+        run.emit(
+            PlanItem(
+                "create_in_billing",
+                name,
+                module,
+                crm_id,
+                None,
+                None,
+                {k: [None, v] for k, v in values.items()},
+            )
+        )
+        if run.dry_run:
+            return
+        key = f"{module}:{crm_id}"
+        (intent_id,) = run.ledger.record_intents(
+            run.run_id, "billing", "create_customer", [(key, body)]
+        )
+        checkpoint("billing intent committed")
+        try:
+            created = await run.billing.create_customer(body)
+        except AmbiguousWrite:
+            raise  # the intent stays pending; the next run's Billing scan adopts the customer
+        except ZohoError as exc:
+            if isinstance(exc, RateLimited):
+                work.intents_done.append((intent_id, "failed", None, "budget spent"))
+                raise
+            work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+            raise
+        checkpoint("billing create sent, not committed")
+        customer_id = str(created["customer_id"])
+        link = self.new_link(
+            module,
+            crm_id,
+            customer_id,
+            "crm",
+            crm_now,
+            billing_values(created, entries),
+            record,
+            created,
+        )
+        work.new_links.append(link)
+        work.intents_done.append((intent_id, "done", customer_id, None))
+        work.journal.append(("billing", "customer", customer_id, "create", None, body))
+
+    def new_link(
+        self,
+        module: str,
+        crm_id: str,
+        billing_id: str,
+        origin: str,
+        crm_now: Values,
+        billing_now: Values,
+        record: dict[str, Any] | None,
+        customer: dict[str, Any] | None,
+        entity: str = "customer",
+        parent: str | None = None,
+    ) -> RecordLink:
+        link = RecordLink(
+            profile_id=self.run.ledger.profile_id,
+            crm_module=module,
+            crm_id=crm_id,
+            billing_entity=entity,
+            billing_id=billing_id,
+            billing_parent_id=parent,
+            origin=origin,
+            crm_hash=values_hash(crm_now),
+            billing_hash=values_hash(billing_now),
+            crm_modified_time=(record or {}).get("Modified_Time"),
+            billing_modified_time=(customer or {}).get("updated_time"),
+        )
+        store_link_values(link, dict(crm_now), dict(crm_now), dict(billing_now))
+        return link
+
+    def pending_billing_creates(self) -> list[OutboxIntent]:
+        return [
+            i
+            for i in self.run.ledger.pending_intents()
+            if i.side == "billing" and i.operation == "create_customer"
+        ]
+
+    def adopt_billing_create(self, customer: dict[str, Any], pending: list[OutboxIntent]) -> bool:
+        """Adopt `customer` if a pending create names it: link it and settle the intent."""
+        name = customer.get("display_name")
+        created = parse_time(customer.get("created_time"))
+        for intent in pending:
+            body = json.loads(intent.payload_json)
+            if body.get("display_name") != name or intent.state != "pending":
+                continue
+            made_at = intent.created_at
+            if (
+                created is not None
+                and made_at.tzinfo is not None
+                and created < made_at - timedelta(seconds=5)
+            ):
+                continue
+            module, _, crm_id = intent.natural_key.partition(":")
+            entries = self.run.entries_for(module)
+            values = billing_values(customer, entries) | billing_values(body, entries)
+            link = self.new_link(
+                module, crm_id, str(customer["customer_id"]), "crm", values, values, None, customer
+            )
+            link.crm_hash = None  # re-compare with CRM on the next read of this record
+            if not self.run.dry_run:
+                with self.run.ledger.store.write() as session:
+                    session.add(link)
+                    self.run.ledger.finish_intent(
+                        session, int(intent.id or 0), "adopted", str(customer["customer_id"])
+                    )
+                    self.run.ledger.journal(
+                        session,
+                        self.run.run_id,
+                        "billing",
+                        "customer",
+                        str(customer["customer_id"]),
+                        "adopt",
+                        None,
+                        body,
+                    )
+            intent.state = "adopted"
+            return True
+        return False
+
+    def abandon_unadopted_billing_creates(self, pending: list[OutboxIntent]) -> None:
+        """A pending create that Billing does not have was never made: let it be made again."""
+        left = [i for i in pending if i.state == "pending"]
+        if not left or self.run.dry_run:
+            return
+        with self.run.ledger.store.write() as session:
+            for intent in left:
+                self.run.ledger.finish_intent(
+                    session, int(intent.id or 0), "abandoned", None, "not found in Billing"
+                )
+
+    # -- duplicates --------------------------------------------------------------------------
+
+    async def handle_duplicate(
+        self,
+        module: str,
+        record: dict[str, Any],
+        entries: list[FieldMapEntry],
+        crm_now: Values,
+        party: Party,
+        scored: DuplicateScore,
+        policy: str,
+        work: PageWork,
+    ) -> bool:
+        """Act on a match per the policy; False means "create anyway" (clone)."""
+        run = self.run
+        crm_id = str(record["id"])
+        name = crm_now.get("display_name") or party.name
+        if policy == "clone":
+            return False
+        run.index.take(party.record_id)
+        run.unlinked.pop(party.record_id, None)
+        if policy in ("skip", "review"):
+            state = "skipped" if policy == "skip" else "waiting"
+            reason = "duplicate skipped" if policy == "skip" else "duplicate waiting for review"
+            run.emit(
+                PlanItem(
+                    "skip",
+                    name,
+                    module,
+                    crm_id,
+                    party.record_id,
+                    reason,
+                    score=scored.score,
+                    reasons=list(scored.reasons),
+                )
+            )
+            if not run.dry_run:
+                with run.ledger.store.write() as session:
+                    session.add(
+                        DuplicateMatch(
+                            profile_id=run.ledger.profile_id,
+                            crm_module=module,
+                            crm_id=crm_id,
+                            billing_id=party.record_id,
+                            score=scored.score,
+                            reasons="; ".join(scored.reasons),
+                            state=state,
+                        )
+                    )
+            return True
+        # overwrite, or a match the admin approved: link and merge.
+        run.emit(
+            PlanItem(
+                "link",
+                name,
+                module,
+                crm_id,
+                party.record_id,
+                None,
+                score=scored.score,
+                reasons=list(scored.reasons),
+            )
+        )
+        current = await run.billing.get_customer(party.record_id)
+        link = self.new_link(
+            module,
+            crm_id,
+            party.record_id,
+            "duplicate",
+            crm_now,
+            billing_values(current, entries),
+            record,
+            current,
+        )
+        await run.merge_and_write(
+            module,
+            record,
+            link,
+            entries,
+            None,
+            crm_now,
+            billing_values(current, entries),
+            current,
+            work,
+        )
+        return True
+
+    # -- contact persons (accounts and their contacts) --------------------------------------
+
+    async def sync_contact_person(
+        self,
+        record: dict[str, Any],
+        link: RecordLink | None,
+        parents: dict[str, RecordLink],
+        work: PageWork,
+    ) -> None:
+        run = self.run
+        crm_id = str(record["id"])
+        parent = parents.get(str(record["Account_Name"]["id"]))
+        name = record.get("Full_Name") or record.get("Last_Name")
+        if parent is None or parent.state == "crm_deleted":
+            run.emit(PlanItem("skip", name, "Contacts", crm_id, None, "its account is not synced"))
+            return
+        values = {billing: canonical(record.get(crm)) for crm, billing in CONTACT_PERSON_PAIRS}
+        digest = values_hash(values)
+        if link is not None and link.crm_hash == digest:
+            return
+        if not values.get("email"):
+            run.emit(
+                PlanItem(
+                    "skip",
+                    name,
+                    "Contacts",
+                    crm_id,
+                    parent.billing_id,
+                    "contact person needs an email",
+                )
+            )
+            return
+        body = {k: v or "" for k, v in values.items()}
+        if link is None:
+            run.emit(
+                PlanItem(
+                    "create_in_billing",
+                    name,
+                    "Contacts",
+                    crm_id,
+                    parent.billing_id,
+                    "contact person",
+                )
+            )
+            if run.dry_run:
+                return
+            key = f"Contacts:{crm_id}:{parent.billing_id}"
+            (intent_id,) = run.ledger.record_intents(
+                run.run_id, "billing", "create_contact_person", [(key, body)]
+            )
+            checkpoint("contact person intent committed")
+            person = await run.billing.create_contact_person(parent.billing_id, body)
+            checkpoint("contact person created, not committed")
+            person_id = str(person.get("contactperson_id"))
+            new = self.new_link(
+                "Contacts",
+                crm_id,
+                person_id,
+                "crm",
+                values,
+                values,
+                record,
+                person,
+                "contact_person",
+                parent.billing_id,
+            )
+            work.new_links.append(new)
+            work.intents_done.append((intent_id, "done", person_id, None))
+            work.journal.append(("billing", "contact_person", person_id, "create", None, body))
+            return
+        run.emit(
+            PlanItem("update_billing", name, "Contacts", crm_id, link.billing_id, "contact person")
+        )
+        if run.dry_run:
+            return
+        await run.billing.update_contact_person(
+            link.billing_parent_id or parent.billing_id, link.billing_id, body
+        )
+        link.crm_hash = digest
+        store_link_values(link, values, values, values)
+        work.changed_links.append(link)
+        work.journal.append(("billing", "contact_person", link.billing_id, "update", None, body))
+
+    # -- CRM updates, batched ----------------------------------------------------------------
+
+    def queue_update(
+        self, module: str, link: RecordLink, body: dict[str, Any], before: Values, work: PageWork
+    ) -> None:
+        if self.run.dry_run:
+            return
+        self.updates.setdefault(module, []).append((link, body, before))
+
+    async def flush_updates(self, work: PageWork) -> None:
+        run = self.run
+        for module, queued in list(self.updates.items()):
+            self.updates[module] = []
+            for start in range(0, len(queued), CRM_BATCH):
+                batch = queued[start : start + CRM_BATCH]
+                records = [{"id": link.crm_id, **body} for link, body, _ in batch]
+                checkpoint("before crm update")
+                results = await run.crm.update(module, records)
+                for (link, body, before), result in zip(batch, results, strict=False):
+                    if result.ok:
+                        link.crm_modified_time = (
+                            result.details.get("Modified_Time") or link.crm_modified_time
+                        )
+                        work.journal.append(("crm", module, link.crm_id, "update", before, body))
+                    else:
+                        # Undo the link's new state so the change is tried again next run.
+                        link.crm_hash = None
+                        run.emit(
+                            PlanItem(
+                                "error",
+                                None,
+                                module,
+                                link.crm_id,
+                                link.billing_id,
+                                f"CRM refused the update: {result.code} {result.message}",
+                            )
+                        )
+
+    # -- CRM creates from Billing ------------------------------------------------------------
+
+    def target_module(self, sub_type: str | None) -> str | None:
+        module = self.run.config.module
+        if module == "accounts":
+            return "Accounts"
+        if module == "contacts":
+            return "Contacts"
+        return "Contacts" if sub_type == "individual" else "Accounts"
+
+    async def create_unmatched_in_crm(self) -> None:
+        from zsync_tui.sync.crm_creates import create_unmatched_in_crm
+
+        await create_unmatched_in_crm(self)
+
+    async def settle_pending_creates(self) -> None:
+        from zsync_tui.sync.crm_creates import settle_pending_crm_creates
+
+        await settle_pending_crm_creates(self)
+
+
+def _display_name(record: dict[str, Any]) -> str:
+    for key in ("Account_Name", "Full_Name"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    parts = [record.get("First_Name"), record.get("Last_Name")]
+    return " ".join(str(p) for p in parts if p) or f"CRM {record.get('id')}"

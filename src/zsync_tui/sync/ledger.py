@@ -1,0 +1,259 @@
+"""The engine's durable state for one profile: links, cursors, the outbox, conflicts, the
+journal and duplicate matches, read and written in short SQLite transactions.
+
+Every method that writes takes the caller's session, so one batch's links, outbox states,
+journal entries and cursor commit together (or not at all).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from zsync_tui.store import (
+    Conflict,
+    DuplicateMatch,
+    JournalEntry,
+    OutboxIntent,
+    RecordLink,
+    Store,
+    SyncCursor,
+)
+from zsync_tui.sync.mapping import Values
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def link_values(link: RecordLink) -> dict[str, Values]:
+    """`base`, `crm` and `billing` values stored on a link at its last sync."""
+    try:
+        data = json.loads(link.last_values_json or "{}")
+    except json.JSONDecodeError:
+        data = {}
+    return {key: dict(data.get(key) or {}) for key in ("base", "crm", "billing")}
+
+
+def store_link_values(link: RecordLink, base: Values, crm: Values, billing: Values) -> None:
+    link.last_values_json = json.dumps(
+        {"base": base, "crm": crm, "billing": billing}, ensure_ascii=False, sort_keys=True
+    )
+
+
+class Ledger:
+    """State store access for one profile's sync."""
+
+    def __init__(self, store: Store, profile_id: int) -> None:
+        self.store = store
+        self.profile_id = profile_id
+
+    # -- links -----------------------------------------------------------------------------
+
+    def links_by_crm(
+        self, session: Session, module: str, ids: Iterable[str]
+    ) -> dict[str, RecordLink]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        rows = session.exec(
+            select(RecordLink).where(
+                RecordLink.profile_id == self.profile_id,
+                RecordLink.crm_module == module,
+                col(RecordLink.crm_id).in_(wanted),
+            )
+        ).all()
+        return {row.crm_id: row for row in rows}
+
+    def links_by_billing(
+        self, session: Session, ids: Iterable[str], entity: str = "customer"
+    ) -> dict[str, RecordLink]:
+        wanted = list(ids)
+        if not wanted:
+            return {}
+        rows = session.exec(
+            select(RecordLink).where(
+                RecordLink.profile_id == self.profile_id,
+                RecordLink.billing_entity == entity,
+                col(RecordLink.billing_id).in_(wanted),
+            )
+        ).all()
+        return {row.billing_id: row for row in rows}
+
+    def link_by_id(self, session: Session, link_id: int) -> RecordLink | None:
+        link = session.get(RecordLink, link_id)
+        return link if link is not None and link.profile_id == self.profile_id else None
+
+    # -- cursors ---------------------------------------------------------------------------
+
+    def cursor(self, name: str) -> str | None:
+        with self.store.read() as session:
+            row = session.get(SyncCursor, (self.profile_id, name))
+            return row.value if row else None
+
+    def set_cursor(self, session: Session, name: str, value: str) -> None:
+        row = session.get(SyncCursor, (self.profile_id, name))
+        if row is None:
+            session.add(SyncCursor(profile_id=self.profile_id, name=name, value=value))
+        else:
+            row.value = value
+            row.updated_at = now_utc()
+            session.add(row)
+
+    def clear_cursors(self) -> None:
+        with self.store.write() as session:
+            for row in session.exec(
+                select(SyncCursor).where(SyncCursor.profile_id == self.profile_id)
+            ).all():
+                session.delete(row)
+
+    # -- outbox ----------------------------------------------------------------------------
+
+    def record_intents(
+        self, run_id: int | None, side: str, operation: str, items: list[tuple[str, dict[str, Any]]]
+    ) -> list[int]:
+        """Commit one pending intent per (natural key, payload) before the remote create."""
+        with self.store.write() as session:
+            rows = [
+                OutboxIntent(
+                    profile_id=self.profile_id,
+                    run_id=run_id,
+                    side=side,
+                    operation=operation,
+                    natural_key=key,
+                    payload_json=json.dumps(payload, ensure_ascii=False),
+                    attempts=1,
+                )
+                for key, payload in items
+            ]
+            session.add_all(rows)
+            session.flush()
+            return [int(row.id or 0) for row in rows]
+
+    def pending_intents(self) -> list[OutboxIntent]:
+        with self.store.read() as session:
+            return list(
+                session.exec(
+                    select(OutboxIntent).where(
+                        OutboxIntent.profile_id == self.profile_id,
+                        OutboxIntent.state == "pending",
+                    )
+                ).all()
+            )
+
+    def finish_intent(
+        self,
+        session: Session,
+        intent_id: int,
+        state: str,
+        remote_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        row = session.get(OutboxIntent, intent_id)
+        if row is None:
+            return
+        row.state = state
+        row.remote_id = remote_id
+        row.error = error
+        row.updated_at = now_utc()
+        session.add(row)
+
+    # -- journal, conflicts, duplicates ----------------------------------------------------
+
+    def journal(
+        self,
+        session: Session,
+        run_id: int | None,
+        side: str,
+        entity: str,
+        remote_id: str | None,
+        action: str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        session.add(
+            JournalEntry(
+                profile_id=self.profile_id,
+                run_id=run_id,
+                side=side,
+                entity=entity,
+                remote_id=remote_id,
+                action=action,
+                before_json=None if before is None else json.dumps(before, ensure_ascii=False),
+                after_json=None if after is None else json.dumps(after, ensure_ascii=False),
+            )
+        )
+
+    def open_conflict(
+        self,
+        session: Session,
+        link_id: int,
+        field: str,
+        base: str | None,
+        crm: str | None,
+        billing: str | None,
+    ) -> bool:
+        """Record (or refresh) an open conflict; True when it is new."""
+        row = session.exec(
+            select(Conflict).where(
+                Conflict.profile_id == self.profile_id,
+                Conflict.link_id == link_id,
+                Conflict.field == field,
+                Conflict.state == "open",
+            )
+        ).first()
+        if row is not None:
+            row.base_value, row.crm_value, row.billing_value = base, crm, billing
+            session.add(row)
+            return False
+        session.add(
+            Conflict(
+                profile_id=self.profile_id,
+                link_id=link_id,
+                field=field,
+                base_value=base,
+                crm_value=crm,
+                billing_value=billing,
+            )
+        )
+        return True
+
+    def close_conflicts_for(self, session: Session, link_id: int, fields: Iterable[str]) -> None:
+        """Conflicts whose field now agrees on both sides are settled by the admin's edit."""
+        names = list(fields)
+        if not names:
+            return
+        for row in session.exec(
+            select(Conflict).where(
+                Conflict.link_id == link_id,
+                Conflict.state == "open",
+                col(Conflict.field).in_(names),
+            )
+        ).all():
+            row.state = "resolved"
+            row.resolution = "agreed"
+            row.resolved_at = now_utc()
+            session.add(row)
+
+    def duplicate_decisions(self) -> dict[tuple[str, str], DuplicateMatch]:
+        """Duplicate matches recorded earlier, by (CRM module, CRM id)."""
+        with self.store.read() as session:
+            rows = session.exec(
+                select(DuplicateMatch).where(DuplicateMatch.profile_id == self.profile_id)
+            ).all()
+            return {(row.crm_module, row.crm_id): row for row in rows}
+
+    def held_billing_ids(self) -> set[str]:
+        """Billing customers matched by a duplicate that is waiting or skipped: never cloned."""
+        with self.store.read() as session:
+            rows = session.exec(
+                select(DuplicateMatch.billing_id).where(
+                    DuplicateMatch.profile_id == self.profile_id,
+                    col(DuplicateMatch.state).in_(["waiting", "skipped"]),
+                )
+            ).all()
+            return set(rows)

@@ -1,0 +1,245 @@
+"""The customer sync as a service: what the TUI and the commands call.
+
+    service = SyncService(runtime)                 # the runtime's profile
+    service.config() -> IntegrationConfig          # stored, or the defaults
+    await service.save_config(config)              # validated against the orgs, then stored
+    await service.run(dry_run=False, full=False, progress=callback, cancel=event) -> RunReport
+    await service.plan() -> RunReport              # a dry run: items, nothing written
+    await service.fetch_one(record_id) -> RunReport
+    await service.resolve_conflict(conflict_id, take="crm"|"billing", value=None)
+    service.status() -> dict                       # health counts, last run, conflicts waiting
+    service.set_enabled(False|True)
+
+Engine calls run on the caller's event loop; the TUI runs them in a thread worker with its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import col, func, select
+
+from zsync_tui.connection import load_profile, open_clients
+from zsync_tui.runtime import Runtime
+from zsync_tui.store import Conflict, DuplicateMatch, OutboxIntent, Profile, RecordLink, SyncRun
+from zsync_tui.sync.config import ConfigError, IntegrationConfig, load_profile_config
+from zsync_tui.sync.config_checks import RemoteFacts, check_against_remote, resolve_view
+from zsync_tui.sync.engine import CustomerSync, ProgressCallback
+from zsync_tui.sync.events import RunReport
+from zsync_tui.sync.ledger import Ledger
+from zsync_tui.zoho.session import ZohoOptions
+
+
+class SyncDisabled(RuntimeError):
+    """The integration is disabled; `zsync enable` turns it back on."""
+
+
+class SyncService:
+    """Customer sync operations for one profile (see the module docstring)."""
+
+    def __init__(
+        self, runtime: Runtime, profile: str | None = None, options: ZohoOptions | None = None
+    ) -> None:
+        self.runtime = runtime
+        self.profile_name = profile or runtime.profile_name
+        self.options = options
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def profile(self) -> Profile:
+        return load_profile(self.runtime, self.profile_name)
+
+    def config(self) -> IntegrationConfig:
+        return load_profile_config(self.profile().config_toml)
+
+    def is_secondary_org(self) -> bool:
+        """True when an earlier profile links another Billing org to the same CRM org."""
+        me = self.profile()
+        if not me.crm_org_id:
+            return False
+        with self.runtime.store.read() as session:
+            earlier = session.exec(
+                select(Profile).where(
+                    Profile.crm_org_id == me.crm_org_id,
+                    Profile.billing_org_id != me.billing_org_id,
+                    col(Profile.id) < (me.id or 0),
+                )
+            ).first()
+        return earlier is not None
+
+    async def remote_facts(self, crm: Any, billing: Any) -> RemoteFacts:
+        config = self.config()
+        views: dict[str, list[dict[str, Any]]] = {}
+        for key, module in (("account_view", "Accounts"), ("contact_view", "Contacts")):
+            if getattr(config, key) is not None:
+                views[module] = await crm.custom_views(module)
+        org = await crm.org()
+        billing_currency = None
+        profile = self.profile()
+        for candidate in await billing.organizations():
+            if str(candidate.id) == str(profile.billing_org_id):
+                billing_currency = candidate.currency_code
+        custom_fields: tuple[str, ...] = ()
+        if hasattr(billing, "customer_custom_fields"):
+            custom_fields = tuple(await billing.customer_custom_fields())
+        return RemoteFacts(
+            views=views,
+            billing_custom_fields=custom_fields,
+            crm_multi_currency=org.multi_currency,
+            crm_base_currency=org.base_currency,
+            billing_currency=billing_currency,
+            is_secondary_billing_org=self.is_secondary_org(),
+        )
+
+    async def save_config(self, config: IntegrationConfig, check_remote: bool = True) -> None:
+        """Store `config` after checking it against the orgs; ConfigError names the key."""
+        if check_remote:
+            async with open_clients(
+                self.runtime, profile=self.profile_name, options=self.options
+            ) as clients:
+                facts = await self._facts_for(config, clients.crm, clients.billing)
+            problems = check_against_remote(config, facts)
+            if problems:
+                raise ConfigError(problems)
+        self._store_config(config)
+
+    async def _facts_for(self, config: IntegrationConfig, crm: Any, billing: Any) -> RemoteFacts:
+        saved = self.profile().config_toml
+        self._store_config(config)
+        try:
+            return await self.remote_facts(crm, billing)
+        finally:
+            with self.runtime.store.write() as session:
+                row = session.get(Profile, self.profile().id)
+                if row is not None:
+                    row.config_toml = saved
+                    session.add(row)
+
+    def _store_config(self, config: IntegrationConfig) -> None:
+        with self.runtime.store.write() as session:
+            row = session.get(Profile, self.profile().id)
+            if row is None:
+                raise ConfigError([("profile", "not connected: run `zsync connect` first")])
+            row.config_toml = config.to_toml()
+            row.enabled = config.enabled
+            row.updated_at = datetime.now(UTC)
+            session.add(row)
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Disable or re-enable every sync without touching links or history."""
+        config = self.config().model_copy(update={"enabled": enabled})
+        self._store_config(config)
+
+    # -- runs ------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        *,
+        dry_run: bool = False,
+        full: bool = False,
+        progress: ProgressCallback | None = None,
+        cancel: asyncio.Event | None = None,
+    ) -> RunReport:
+        """One customer sync run (or a dry run). ConfigError/ZohoError for setup problems."""
+        config = self.config()
+        if not config.enabled and not dry_run:
+            raise SyncDisabled("the integration is disabled: run `zsync enable` first")
+        profile = self.profile()
+        ledger = Ledger(self.runtime.store, int(profile.id or 0))
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            facts = await self.remote_facts(clients.crm, clients.billing)
+            problems = [p for p in check_against_remote(config, facts) if p[0] != "direction"]
+            if problems:
+                raise ConfigError(problems)
+            views = {
+                module: resolve_view(facts.views.get(module, ()), wanted) or wanted
+                for module, wanted in (
+                    ("Accounts", config.account_view),
+                    ("Contacts", config.contact_view),
+                )
+                if wanted
+            }
+            engine = CustomerSync(
+                config,
+                clients.crm,
+                clients.billing,
+                ledger,
+                dry_run=dry_run,
+                full=full,
+                one_way=facts.is_secondary_billing_org,
+                views=views,
+                progress=progress,
+                cancel=cancel,
+            )
+            return await engine.run()
+
+    async def plan(self, full: bool = False) -> RunReport:
+        return await self.run(dry_run=True, full=full)
+
+    # -- status ----------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """In sync, excluded by reason, failing by reason, conflicts waiting, last run."""
+        profile = self.profile()
+        pid = int(profile.id or 0)
+        with self.runtime.store.read() as session:
+            links = session.exec(
+                select(RecordLink.state, func.count())
+                .where(RecordLink.profile_id == pid)
+                .group_by(RecordLink.state)
+            ).all()
+            conflicts = session.exec(
+                select(func.count()).where(Conflict.profile_id == pid, Conflict.state == "open")
+            ).one()
+            waiting = session.exec(
+                select(func.count()).where(
+                    DuplicateMatch.profile_id == pid, DuplicateMatch.state == "waiting"
+                )
+            ).one()
+            pending = session.exec(
+                select(func.count()).where(
+                    OutboxIntent.profile_id == pid, OutboxIntent.state == "pending"
+                )
+            ).one()
+            last = session.exec(
+                select(SyncRun)
+                .where(SyncRun.profile_id == pid, SyncRun.dry_run == False)  # noqa: E712
+                .order_by(col(SyncRun.id).desc())
+            ).first()
+            last_ok = session.exec(
+                select(SyncRun)
+                .where(SyncRun.profile_id == pid, SyncRun.status == "ok")
+                .order_by(col(SyncRun.id).desc())
+            ).first()
+        by_state = dict(links)
+        counts = json.loads(last.counts_json) if last else {}
+        return {
+            "profile": profile.name,
+            "enabled": self.config().enabled,
+            "in_sync": by_state.get("linked", 0),
+            "crm_deleted": by_state.get("crm_deleted", 0),
+            "excluded": counts.get("skipped_by_reason", {}),
+            "failing": counts.get("errors", 0),
+            "failing_reasons": counts.get("error_messages", [])[:10],
+            "conflicts_waiting": conflicts,
+            "duplicates_waiting": waiting,
+            "outbox_pending": pending,
+            "last_run": None
+            if last is None
+            else {
+                "id": last.id,
+                "status": last.status,
+                "started_at": last.started_at.isoformat(),
+                "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+                "message": last.message,
+                "resumes_at": counts.get("resumes_at"),
+            },
+            "last_successful_run": last_ok.finished_at.isoformat()
+            if last_ok and last_ok.finished_at
+            else None,
+        }
