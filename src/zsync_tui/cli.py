@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from zsync_tui import __version__
+from zsync_tui.commands.connect import connect_command
 from zsync_tui.commands.doctor import doctor
 from zsync_tui.commands.settings_cmd import settings_group
+from zsync_tui.commands.sync_cmd import SYNC_COMMANDS
 from zsync_tui.runtime import Runtime
 from zsync_tui.settings import SettingsError
 from zsync_tui.store import StoreError
@@ -47,4 +49,7 @@ def main(ctx: click.Context, data_dir: str | None, profile: str | None) -> None:
 
 
 main.add_command(doctor)
+main.add_command(connect_command, name="connect")
 main.add_command(settings_group)
+for _sync_command in SYNC_COMMANDS:
+    main.add_command(_sync_command)
