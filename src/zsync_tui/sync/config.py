@@ -53,7 +53,7 @@ from zsync_tui.sync.field_defaults import (
     CRM_READ_ONLY_FIELDS,
     CUSTOM_FIELD_PREFIX,
 )
-from zsync_tui.sync.trigger_config import TriggerConfig
+from zsync_tui.sync.deals.config import TriggerConfig
 
 Module = Literal["accounts", "contacts", "accounts_and_contacts"]
 Direction = Literal["fetch_from_crm", "both_ways"]
