@@ -1,31 +1,169 @@
-"""The Textual application: thin. Screens live in `screens/`, styling in `styles/`."""
+"""The Textual application: thin. Modes (setup / operate), bindings, the stylesheet, and the
+workers that talk to the services on the steps' behalf. Screens live in `screens/`, styling in
+`styles/`, the flow's state in `setup_flow.py`, the service calls in `setup_backend.py`.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker
 
+from zsync_tui.messages import (
+    LookupFailed,
+    LookupFinished,
+    StepCompleted,
+    StepWentBack,
+    SyncCounts,
+    SyncFinished,
+    SyncProgressed,
+)
 from zsync_tui.resources import stylesheet
 from zsync_tui.runtime import Runtime
-from zsync_tui.screens.home import HomeScreen
+from zsync_tui.setup_backend import SetupBackend, describe_failure
+from zsync_tui.setup_flow import STEP_ORDER, SetupDraft, StepId
+
+PROGRESS_INTERVAL_S = 0.25  # about four progress repaints a second, whatever the engine sends
+
+
+@dataclass(frozen=True)
+class UiOptions:
+    """What tests and benchmarks pin down for deterministic screens."""
+
+    cursor_blink: bool = True
+    animations: bool = True
 
 
 class ZsyncApp(App[None]):
-    """zsync's TUI."""
+    """zsync's TUI: the setup flow when nothing is configured, the integration otherwise."""
 
     TITLE = "zsync"
     SUB_TITLE = "Zoho Billing ⇄ Zoho CRM"
     CSS_PATH = [stylesheet("app.tcss")]
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(
+        self, runtime: Runtime, backend: SetupBackend, ui: UiOptions | None = None
+    ) -> None:
         super().__init__()
         self.runtime = runtime
+        self.backend = backend
+        self.ui = ui or UiOptions()
+        if not self.ui.animations:
+            self.animation_level = "none"
+        self.draft = SetupDraft()
+        self.steps: tuple[StepId, ...] = STEP_ORDER
+        self.add_mode("setup", self._first_step)
+        self.add_mode("operate", self._operate_screen)
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.runtime))
+        self.switch_mode("operate" if self.backend.is_configured() else "setup")
+
+    def on_unmount(self) -> None:
+        self.backend.close()
+
+    # -- the setup flow -------------------------------------------------------------------
+
+    def _step_screen(self, step: StepId) -> Screen[None]:
+        from zsync_tui.screens import step_screens
+
+        return step_screens()[step](self.draft, self.steps)
+
+    def _first_step(self) -> Screen[None]:
+        return self._step_screen(self.steps[0])
+
+    def _operate_screen(self) -> Screen[None]:
+        from zsync_tui.screens.integration import IntegrationScreen
+
+        return IntegrationScreen()
+
+    def open_setup(self, steps: tuple[StepId, ...] = STEP_ORDER) -> None:
+        """Start (or restart) the flow over these steps, pre-filled from what is saved."""
+        self.draft = self.backend.load_draft()
+        self.steps = steps
+        self._fresh_mode("setup", self._first_step)
+
+    def finish_setup(self) -> None:
+        """Leave the flow for the integration's own screen."""
+        self._fresh_mode("operate", self._operate_screen)
+
+    def _fresh_mode(self, mode: str, first_screen: Callable[[], Screen[None]]) -> None:
+        """Switch to `mode` with a new screen stack (the old one's screens are discarded)."""
+        if mode in self._modes:
+            self.remove_mode(mode)
+        self.add_mode(mode, first_screen)
+        self.switch_mode(mode)
+
+    @on(StepCompleted)
+    def _next_step(self, event: StepCompleted) -> None:
+        index = self.steps.index(event.step_id)
+        if index + 1 < len(self.steps):
+            self.push_screen(self._step_screen(self.steps[index + 1]))
+        else:
+            self.finish_setup()
+
+    @on(StepWentBack)
+    def _previous_step(self, event: StepWentBack) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    # -- workers: every service call runs here, off the event loop -------------------------
+
+    def lookup(self, screen: Screen[Any], what: str, call: Callable[[], object]) -> Worker[None]:
+        """Run `call` on a thread; its answer (or a sentence on why it failed) goes to `screen`.
+
+        One lookup of a kind at a time: asking again cancels the one still waiting.
+        """
+
+        def job() -> None:
+            try:
+                value = call()
+            except Exception as exc:  # every failure becomes a message the step can show
+                screen.post_message(LookupFailed(what, describe_failure(exc)))
+            else:
+                screen.post_message(LookupFinished(what, value))
+
+        return self.run_worker(
+            job, name=what, group=f"lookup-{what}", thread=True, exclusive=True, exit_on_error=False
+        )
+
+    def start_sync(self, screen: Screen[Any]) -> Worker[None]:
+        """Run the first sync of the saved configuration; progress and result go to `screen`."""
+        last_post = 0.0
+
+        def progress(phase: str, done: int, total: int | None) -> None:
+            nonlocal last_post
+            now = time.monotonic()
+            if now - last_post >= PROGRESS_INTERVAL_S:
+                last_post = now
+                screen.post_message(SyncProgressed(phase, done, total))
+
+        def job() -> None:
+            try:
+                status, counts, message = self.backend.run_sync(progress)
+            except Exception as exc:
+                screen.post_message(SyncFinished("failed", SyncCounts(), describe_failure(exc)))
+            else:
+                screen.post_message(SyncFinished(status, counts, message))
+
+        return self.run_worker(
+            job, name="sync", group="sync", thread=True, exclusive=True, exit_on_error=False
+        )
 
 
-def make_app(runtime: Runtime) -> ZsyncApp:
-    """The one way to build the app, shared by the command line and the tests."""
-    return ZsyncApp(runtime)
+def make_app(
+    runtime: Runtime, backend: SetupBackend | None = None, ui: UiOptions | None = None
+) -> ZsyncApp:
+    """The one way to build the app, shared by the command line, `zsync demo` and the tests."""
+    if backend is None:
+        from zsync_tui.setup_services import ServiceBackend
+
+        backend = ServiceBackend(runtime)
+    return ZsyncApp(runtime, backend, ui)
