@@ -128,6 +128,14 @@ class FakeCrm:
             )
         return results
 
+    async def account_contacts(self, account_id: str, fields: Any) -> list[dict[str, Any]]:
+        self.calls += 1
+        return [
+            dict(r)
+            for r in self.records["Contacts"].values()
+            if (r.get("Account_Name") or {}).get("id") == account_id
+        ]
+
     async def search(self, module: str, *, criteria: str) -> list[dict[str, Any]]:
         self.calls += 1
         field_name, _, value = criteria.strip("()").split(":", 2)

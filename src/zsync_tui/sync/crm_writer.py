@@ -62,6 +62,8 @@ class CrmWriter:
         if module == "Accounts":
             body.setdefault("company_name", body["display_name"])
         name = body["display_name"]
+        if not body.get("email") and module == "Accounts" and not run.dry_run:
+            body["email"] = await self.account_email(crm_id)
         run.emit(
             PlanItem(
                 "create_in_billing",
@@ -105,6 +107,14 @@ class CrmWriter:
         work.new_links.append(link)
         work.intents_done.append((intent_id, "done", customer_id, None))
         work.journal.append(("billing", "customer", customer_id, "create", None, body))
+
+    async def account_email(self, account_id: str) -> str:
+        """Billing requires an email; an account has none, so its first contact's is used."""
+        contacts = await self.run.crm.account_contacts(account_id, ["Email", "Last_Name"])
+        for contact in contacts:
+            if isinstance(contact.get("Email"), str) and contact["Email"].strip():
+                return str(contact["Email"]).strip()
+        return ""
 
     def new_link(
         self,
