@@ -46,6 +46,7 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from zsync_tui.sync.deals.config import TriggerConfig
 from zsync_tui.sync.field_defaults import (
     ACCOUNT_DEFAULTS,
     BILLING_CUSTOMER_FIELDS,
@@ -53,7 +54,6 @@ from zsync_tui.sync.field_defaults import (
     CRM_READ_ONLY_FIELDS,
     CUSTOM_FIELD_PREFIX,
 )
-from zsync_tui.sync.deals.config import TriggerConfig
 
 Module = Literal["accounts", "contacts", "accounts_and_contacts"]
 Direction = Literal["fetch_from_crm", "both_ways"]
