@@ -143,3 +143,29 @@ async def test_accounts_and_contacts_make_contact_persons(world):
     (persons,) = world.billing.persons.values()
     assert [p["email"] for p in persons.values()] == ["ann@acme.example"]
     assert (await run(world, config)).write_calls == 0
+
+
+async def test_a_resolved_conflict_is_written_where_it_is_not_yet(world):
+    from zsync_tui.sync.ledger import link_values, store_link_values
+
+    a = world.crm.add("Accounts", Account_Name="Acme", Phone="1")
+    await run(world, IntegrationConfig())
+    billing_id = links(world)[0].billing_id
+    world.crm.edit("Accounts", a, Phone="crm")
+    world.billing.edit(billing_id, phone="billing")
+    assert (await run(world, IntegrationConfig())).conflicts == 1
+    with world.ledger.store.write() as session:
+        link = session.exec(select(RecordLink)).one()
+        values = link_values(link)
+        values["override"]["phone"] = "chosen"
+        store_link_values(
+            link, values["base"], values["crm"], values["billing"], values["override"]
+        )
+        link.billing_hash = None
+        link.billing_modified_time = None
+        session.add(link)
+    report = await run(world, IntegrationConfig())
+    assert report.conflicts == 0 and report.write_calls == 2
+    assert world.crm.records["Accounts"][a]["Phone"] == "chosen"
+    assert world.billing.customers[billing_id]["phone"] == "chosen"
+    assert (await run(world, IntegrationConfig())).write_calls == 0

@@ -397,6 +397,14 @@ class CustomerSync(CustomerRecords):
         result = merge_fields(
             entries, base, crm_now, billing_now, crm_is_newer=newer, one_way=self.one_way
         )
+        for path, value in link_values(link)["override"].items():
+            # The admin settled a conflict: the chosen value goes wherever it is not yet.
+            result.conflicts = [c for c in result.conflicts if c.path != path]
+            if billing_now.get(path) != value:
+                result.to_billing[path] = value
+            if crm_now.get(path) != value and not self.one_way:
+                result.to_crm[path] = value
+            result.base[path] = value
         name = crm_now.get("display_name") or link.crm_id
         for conflict in result.conflicts:
             self.emit(

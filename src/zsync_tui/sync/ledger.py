@@ -36,13 +36,17 @@ def link_values(link: RecordLink) -> dict[str, Values]:
         data = json.loads(link.last_values_json or "{}")
     except json.JSONDecodeError:
         data = {}
-    return {key: dict(data.get(key) or {}) for key in ("base", "crm", "billing")}
+    return {key: dict(data.get(key) or {}) for key in ("base", "crm", "billing", "override")}
 
 
-def store_link_values(link: RecordLink, base: Values, crm: Values, billing: Values) -> None:
-    link.last_values_json = json.dumps(
-        {"base": base, "crm": crm, "billing": billing}, ensure_ascii=False, sort_keys=True
-    )
+def store_link_values(
+    link: RecordLink, base: Values, crm: Values, billing: Values, override: Values | None = None
+) -> None:
+    """Store the values of a sync; `override` holds an admin's choice for the next run."""
+    data: dict[str, Values] = {"base": base, "crm": crm, "billing": billing}
+    if override:
+        data["override"] = override
+    link.last_values_json = json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 class Ledger:

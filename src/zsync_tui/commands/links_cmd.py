@@ -1,0 +1,196 @@
+"""`zsync links list|export|import` and `zsync conflicts list|resolve`.
+
+Links survive a lost database: `export` writes them to CSV and `import` reads them back (a link
+whose CRM or Billing id is already linked is left as it is).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlmodel import select
+
+from zsync_tui.connection import ConnectFailed, load_profile
+from zsync_tui.runtime import Runtime
+from zsync_tui.store import Conflict, RecordLink
+from zsync_tui.sync.ledger import link_values, store_link_values
+
+LINK_COLUMNS = (
+    "crm_module",
+    "crm_id",
+    "billing_entity",
+    "billing_id",
+    "billing_parent_id",
+    "origin",
+    "state",
+)
+
+
+def _profile_id(runtime: Runtime) -> int:
+    try:
+        return int(load_profile(runtime).id or 0)
+    except ConnectFailed as exc:
+        click.echo(f"zsync: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group("links")
+def links_group() -> None:
+    """The CRM id ↔ Billing id table: list, export, import."""
+
+
+@links_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def links_list(runtime: Runtime, as_json: bool) -> None:
+    """Every link, with its state (linked, crm_deleted)."""
+    pid = _profile_id(runtime)
+    with runtime.store.read() as session:
+        rows = session.exec(select(RecordLink).where(RecordLink.profile_id == pid)).all()
+    for row in rows:
+        data = {key: getattr(row, key) for key in LINK_COLUMNS}
+        click.echo(json.dumps(data) if as_json else "  ".join(str(v or "-") for v in data.values()))
+
+
+@links_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def links_export(runtime: Runtime, file: Path) -> None:
+    """Write every link to FILE.csv."""
+    pid = _profile_id(runtime)
+    with runtime.store.read() as session:
+        rows = session.exec(select(RecordLink).where(RecordLink.profile_id == pid)).all()
+    with file.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LINK_COLUMNS)
+        for row in rows:
+            writer.writerow([getattr(row, key) or "" for key in LINK_COLUMNS])
+    click.echo(f"{len(rows)} links written to {file}")
+
+
+@links_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def links_import(runtime: Runtime, file: Path) -> None:
+    """Read links from FILE.csv; the next sync compares both sides of each as a first link."""
+    pid = _profile_id(runtime)
+    added = kept = 0
+    with file.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [
+            c for c in ("crm_module", "crm_id", "billing_id") if c not in (reader.fieldnames or [])
+        ]
+        if missing:
+            click.echo(f"zsync: {file}: missing columns {', '.join(missing)}", err=True)
+            sys.exit(2)
+        with runtime.store.write() as session:
+            for row in reader:
+                exists = session.exec(
+                    select(RecordLink).where(
+                        RecordLink.profile_id == pid,
+                        RecordLink.crm_module == row["crm_module"],
+                        RecordLink.crm_id == row["crm_id"],
+                    )
+                ).first()
+                if exists is not None:
+                    kept += 1
+                    continue
+                link = RecordLink(
+                    profile_id=pid,
+                    crm_module=row["crm_module"],
+                    crm_id=row["crm_id"],
+                    billing_entity=row.get("billing_entity") or "customer",
+                    billing_id=row["billing_id"],
+                    billing_parent_id=row.get("billing_parent_id") or None,
+                    origin=row.get("origin") or "import",
+                    state=row.get("state") or "linked",
+                )
+                session.add(link)
+                added += 1
+    click.echo(f"{added} links imported, {kept} already present; run `zsync sync --full` next")
+
+
+@click.group("conflicts")
+def conflicts_group() -> None:
+    """Fields changed on both sides that wait for you."""
+
+
+@conflicts_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def conflicts_list(runtime: Runtime, as_json: bool) -> None:
+    """Open conflicts: field, last synced value, CRM value, Billing value."""
+    pid = _profile_id(runtime)
+    with runtime.store.read() as session:
+        rows = session.exec(
+            select(Conflict).where(Conflict.profile_id == pid, Conflict.state == "open")
+        ).all()
+    for row in rows:
+        data = {
+            "id": row.id,
+            "link_id": row.link_id,
+            "field": row.field,
+            "last_synced": row.base_value,
+            "crm": row.crm_value,
+            "billing": row.billing_value,
+        }
+        click.echo(
+            json.dumps(data) if as_json else "  ".join(f"{k}={v!r}" for k, v in data.items())
+        )
+
+
+@conflicts_group.command("resolve")
+@click.argument("conflict_id", type=int)
+@click.option("--take", type=click.Choice(["crm", "billing"]))
+@click.option("--set", "set_value", metavar="FIELD=VALUE")
+@click.pass_obj
+def conflicts_resolve(
+    runtime: Runtime, conflict_id: int, take: str | None, set_value: str | None
+) -> None:
+    """Settle a conflict; the next `zsync sync` writes the chosen value to the other side."""
+    if bool(take) == bool(set_value):
+        click.echo("zsync: give either --take crm|billing or --set FIELD=VALUE", err=True)
+        sys.exit(2)
+    pid = _profile_id(runtime)
+    with runtime.store.write() as session:
+        row = session.get(Conflict, conflict_id)
+        if row is None or row.profile_id != pid or row.state != "open":
+            click.echo(
+                f"zsync: no open conflict {conflict_id}: see `zsync conflicts list`", err=True
+            )
+            sys.exit(2)
+        if set_value is not None:
+            field, _, value = set_value.partition("=")
+            if field != row.field:
+                click.echo(
+                    f"zsync: conflict {conflict_id} is about {row.field}, not {field}", err=True
+                )
+                sys.exit(2)
+            chosen: str | None = value
+        else:
+            chosen = row.crm_value if take == "crm" else row.billing_value
+        link = session.get(RecordLink, row.link_id)
+        if link is not None:
+            # Kept on the link for the next run, which writes it wherever it is not yet.
+            values = link_values(link)
+            values["override"][row.field] = chosen
+            store_link_values(
+                link, values["base"], values["crm"], values["billing"], values["override"]
+            )
+            link.billing_hash = None
+            link.billing_modified_time = None
+            session.add(link)
+        row.state = "resolved"
+        row.resolution = f"take {take}" if take else "set"
+        row.resolved_value = chosen
+        row.resolved_at = datetime.now(UTC)
+        session.add(row)
+    click.echo(f"conflict {conflict_id} resolved; `zsync sync` writes it")
+
+
+LINK_COMMANDS = (links_group, conflicts_group)
