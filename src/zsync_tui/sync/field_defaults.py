@@ -54,7 +54,6 @@ DefaultPair = tuple[str, str, str]
 
 ACCOUNT_DEFAULTS: Final[tuple[DefaultPair, ...]] = (
     ("Account_Name", "display_name", "both"),
-    ("Account_Name", "company_name", "to_billing"),
     ("Phone", "phone", "both"),
     ("Website", "website", "both"),
     ("Description", "notes", "both"),
