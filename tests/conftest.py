@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import keyring.backend
 import pytest
 
 from zsync_tui.runtime import Runtime
+
+if TYPE_CHECKING:
+    from zsync_tui.sandbox import RunningSandbox
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -53,3 +57,30 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
 @pytest.fixture
 def runtime(isolated_home: Path) -> Runtime:
     return Runtime.start(str(isolated_home))
+
+
+# --- sandbox fixtures (issue 3): a real Zoho emulator over loopback HTTP --------------------
+
+
+@pytest.fixture
+def sandbox_factory() -> Iterator[Callable[..., RunningSandbox]]:
+    """Start sandboxes with `SandboxOptions` keyword overrides; all are stopped at teardown."""
+    from zsync_tui.sandbox import SandboxOptions, run_in_thread
+
+    started: list[RunningSandbox] = []
+
+    def start(**overrides: Any) -> RunningSandbox:
+        running = run_in_thread(SandboxOptions(**overrides))
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def sandbox(sandbox_factory: Callable[..., RunningSandbox]) -> RunningSandbox:
+    """A small default world (30 accounts, 60 contacts, 20 deals, 20 customers, 5 planted
+    duplicates), no latency, no faults, served over loopback."""
+    return sandbox_factory()

@@ -1,0 +1,114 @@
+"""What every Billing handler needs: the org header, scopes, bodies, paging."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from zsync_tui.sandbox.clock import billing_time
+from zsync_tui.sandbox.crm_common import sandbox_of, token_of
+from zsync_tui.sandbox.oauth import has_scope
+from zsync_tui.sandbox.responses import (
+    BILLING_INVALID_VALUE,
+    BILLING_NOT_AUTHORIZED,
+    BILLING_NOT_FOUND,
+    BILLING_ORG_MISSING,
+    ApiError,
+    billing_error,
+)
+from zsync_tui.sandbox.world import Record
+
+ORG_HEADER = "x-com-zoho-subscriptions-organizationid"
+MAX_PER_PAGE = 200
+
+
+def billing_scope(request: Request, resource: str, operation: str) -> None:
+    """Refuse unless the token may do `operation` on `resource`; then check the org header."""
+    if not has_scope(token_of(request), f"ZohoSubscriptions.{resource}.{operation}"):
+        raise billing_error(
+            401, BILLING_NOT_AUTHORIZED, "You are not authorized to perform this operation"
+        )
+    check_org(request)
+
+
+def check_org(request: Request) -> None:
+    """The organization header must name the sandbox's Billing org."""
+    org_id = request.headers.get(ORG_HEADER) or request.query_params.get("organization_id")
+    if not org_id:
+        raise billing_error(
+            400,
+            BILLING_ORG_MISSING,
+            "The X-com-zoho-subscriptions-organizationid header is missing; "
+            "get the id from GET /billing/v1/organizations.",
+        )
+    if org_id != sandbox_of(request).world.billing_org["organization_id"]:
+        raise billing_error(
+            401, BILLING_ORG_MISSING, "This user is not associated with this organization."
+        )
+
+
+def now_text(request: Request) -> str:
+    """Sandbox time in Billing's format."""
+    return billing_time(sandbox_of(request).now())
+
+
+async def body_of(request: Request) -> dict[str, Any]:
+    """The JSON object sent (also accepted as a form field `JSONString`, as Zoho allows)."""
+    raw = await request.body()
+    body: Any = None
+    try:
+        body = json.loads(raw) if raw else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if body is None and request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        form = await request.form()
+        text = form.get("JSONString")
+        try:
+            body = json.loads(text) if isinstance(text, str) else None
+        except json.JSONDecodeError:
+            body = None
+    if not isinstance(body, dict):
+        raise billing_error(
+            400, BILLING_INVALID_VALUE, "Invalid value passed for JSONString (a JSON object)."
+        )
+    return body
+
+
+def not_found(what: str) -> ApiError:
+    """Billing's 404 for a missing record."""
+    return billing_error(404, BILLING_NOT_FOUND, f"{what} does not exist.")
+
+
+def paged(
+    request: Request, items: list[Record], key: str, report: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """A list answer: `{"code":0, "message":"success", key: [...], "page_context": {...}}`."""
+    query = request.query_params
+    try:
+        page = int(query.get("page", "1"))
+        per_page = int(query.get("per_page", str(MAX_PER_PAGE)))
+    except ValueError:
+        raise billing_error(
+            400, BILLING_INVALID_VALUE, "Invalid value passed for page or per_page."
+        ) from None
+    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
+        raise billing_error(
+            400, BILLING_INVALID_VALUE, "Invalid value passed for page or per_page."
+        )
+    start = (page - 1) * per_page
+    chunk = items[start : start + per_page]
+    context = {
+        "page": page,
+        "per_page": per_page,
+        "has_more_page": start + per_page < len(items),
+        "report_name": report,
+        "applied_filter": query.get("filter_by", "Status.All"),
+        "sort_column": query.get("sort_column", "created_time"),
+        "sort_order": query.get("sort_order", "A"),
+    }
+    context.update(extra)
+    return {"code": 0, "message": "success", key: chunk, "page_context": context}

@@ -1,0 +1,105 @@
+"""The running sandbox: options, clock, world, tokens, budgets, faults and counters together."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import random
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from zsync_tui.sandbox.budgets import BudgetLimits, Budgets
+from zsync_tui.sandbox.clock import SandboxClock
+from zsync_tui.sandbox.connections import ConnectionTracker
+from zsync_tui.sandbox.oauth import TokenAuthority
+from zsync_tui.sandbox.options import FaultSettings, SandboxOptions
+from zsync_tui.sandbox.seed import build_world
+from zsync_tui.sandbox.world import World
+
+
+class Stats:
+    """What the admin API reports: requests by method, path template and status, and more."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[tuple[str, str, int]] = Counter()
+        self.faults: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
+
+    def reset(self) -> None:
+        """Start counting from zero."""
+        self.requests.clear()
+        self.faults.clear()
+        self.throttled.clear()
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counters as JSON-ready data."""
+        return {
+            "requests": [
+                {"method": m, "path": p, "status": s, "count": n}
+                for (m, p, s), n in sorted(self.requests.items())
+            ],
+            "requests_total": sum(self.requests.values()),
+            "faults_injected": dict(self.faults),
+            "faults_injected_total": sum(self.faults.values()),
+            "throttled": dict(self.throttled),
+            "throttled_total": sum(self.throttled.values()),
+        }
+
+
+class Sandbox:
+    """One emulated Zoho: everything the handlers read and change."""
+
+    def __init__(self, options: SandboxOptions) -> None:
+        self.options = options
+        self.clock = SandboxClock(options.clock_start)
+        self.lock = threading.RLock()
+        self.stats = Stats()
+        self.connections = ConnectionTracker()
+        self.base_url = "http://127.0.0.1"
+        self.faults: FaultSettings = options.fault_settings
+        self.fault_rng = random.Random(options.seed ^ 0x5A5A)
+        self.tokens = TokenAuthority(options)
+        self.tokens.early_expiry_s = self.faults.token_expiry_s
+        self.budgets = Budgets(BudgetLimits.from_options(options))
+        self._page_secret = hashlib.sha256(f"zsync-sandbox-pages:{options.seed}".encode()).digest()
+        if options.state_file and Path(options.state_file).exists():
+            self.world = World.load(Path(options.state_file))
+        else:
+            self.world = build_world(options, self.clock.now())
+
+    def now(self) -> float:
+        """Sandbox time, epoch seconds."""
+        return self.clock.now()
+
+    def set_faults(self, faults: FaultSettings) -> None:
+        """Change the faults in force."""
+        self.faults = faults
+        self.tokens.early_expiry_s = faults.token_expiry_s
+
+    def reset(self) -> None:
+        """Back to the seeded world, with counters and usage cleared (faults and limits stay)."""
+        with self.lock:
+            self.world = build_world(self.options, self.now())
+            self.stats.reset()
+            self.budgets.reset()
+            self.fault_rng = random.Random(self.options.seed ^ 0x5A5A)
+
+    def sign(self, payload: bytes) -> str:
+        """A short signature so page tokens cannot be forged or edited."""
+        return hmac.new(self._page_secret, payload, hashlib.sha256).hexdigest()[:16]
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """What a client needs to connect: the serve command's JSON line."""
+        creds = self.tokens.credentials
+        return {
+            "url": self.base_url,
+            "accounts_url": self.base_url,
+            "api_domain": self.base_url,
+            "client_id": creds.client_id,
+            "client_secret": creds.client_secret,
+            "refresh_token": creds.refresh_token,
+            "billing_organization_id": self.world.billing_org["organization_id"],
+        }

@@ -1,0 +1,147 @@
+"""The sandbox's data: plain dicts and lists, indexed for the queries the API serves."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CRM_MODULES = ("Accounts", "Contacts", "Deals")
+CRM_ID_BASE = 4_876_876_000_000_000_000
+BILLING_ID_BASE = 982_000_000_000_000
+STATE_FORMAT = 1
+
+Record = dict[str, Any]
+
+
+class StateFileError(ValueError):
+    """A saved state file that cannot be loaded; the message says why."""
+
+
+@dataclass
+class CrmModule:
+    """One CRM module's live and deleted records; `version` moves on every write."""
+
+    name: str
+    records: dict[str, Record] = field(default_factory=dict)
+    deleted: list[Record] = field(default_factory=list)
+    version: int = 0
+    # Sorted views keyed by (sort_by, If-Modified-Since, cvid); dropped when `version` moves.
+    views: dict[tuple[str, str, str], tuple[list[Any], list[Record]]] = field(default_factory=dict)
+    views_version: int = -1
+    # Unique-field indexes, value → id; built lazily, kept current by writes, not saved.
+    unique: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def touch(self) -> None:
+        """Mark the module changed so cached views are rebuilt."""
+        self.version += 1
+
+
+@dataclass
+class World:
+    """Everything the sandbox knows: CRM org, users, records; Billing org and documents."""
+
+    crm: dict[str, CrmModule] = field(
+        default_factory=lambda: {name: CrmModule(name) for name in CRM_MODULES}
+    )
+    crm_org: Record = field(default_factory=dict)
+    crm_users: list[Record] = field(default_factory=list)
+    custom_views: dict[str, list[Record]] = field(default_factory=dict)
+    billing_org: Record = field(default_factory=dict)
+    customers: dict[str, Record] = field(default_factory=dict)
+    contact_persons: dict[str, Record] = field(default_factory=dict)
+    estimates: dict[str, Record] = field(default_factory=dict)
+    invoices: dict[str, Record] = field(default_factory=dict)
+    salesorders: dict[str, Record] = field(default_factory=dict)
+    billing_custom_fields: list[Record] = field(default_factory=list)
+    planted_duplicates: list[Record] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=lambda: {"crm": 0, "billing": 0})
+
+    def next_crm_id(self) -> str:
+        """A fresh CRM id; ids grow, so dict order is id order."""
+        self.counters["crm"] += 1
+        return str(CRM_ID_BASE + self.counters["crm"] * 1000 + 1)
+
+    def next_billing_id(self) -> str:
+        """A fresh Billing id (customers, contact persons, documents share the sequence)."""
+        self.counters["billing"] += 1
+        return str(BILLING_ID_BASE + self.counters["billing"] * 1000 + 1)
+
+    def next_number(self, kind: str, prefix: str) -> str:
+        """The next document number, e.g. `QT-000012` or `INV-000031`."""
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return f"{prefix}-{self.counters[kind]:06d}"
+
+    def current_user(self) -> Record:
+        """The CRM user the tokens belong to (the first, an administrator)."""
+        return self.crm_users[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The whole world as JSON-ready data (for save)."""
+        return {
+            "format": STATE_FORMAT,
+            "crm": {
+                name: {"records": list(m.records.values()), "deleted": m.deleted}
+                for name, m in self.crm.items()
+            },
+            "crm_org": self.crm_org,
+            "crm_users": self.crm_users,
+            "custom_views": self.custom_views,
+            "billing_org": self.billing_org,
+            "customers": list(self.customers.values()),
+            "contact_persons": list(self.contact_persons.values()),
+            "estimates": list(self.estimates.values()),
+            "invoices": list(self.invoices.values()),
+            "salesorders": list(self.salesorders.values()),
+            "billing_custom_fields": self.billing_custom_fields,
+            "planted_duplicates": self.planted_duplicates,
+            "counters": self.counters,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> World:
+        """Rebuild a world saved by `to_json`."""
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise StateFileError(f"not a sandbox state of format {STATE_FORMAT}")
+        try:
+            world = cls(
+                crm_org=data["crm_org"],
+                crm_users=data["crm_users"],
+                custom_views=data["custom_views"],
+                billing_org=data["billing_org"],
+                customers={c["customer_id"]: c for c in data["customers"]},
+                contact_persons={p["contactperson_id"]: p for p in data["contact_persons"]},
+                estimates={e["estimate_id"]: e for e in data["estimates"]},
+                invoices={i["invoice_id"]: i for i in data["invoices"]},
+                salesorders={s["salesorder_id"]: s for s in data["salesorders"]},
+                billing_custom_fields=data["billing_custom_fields"],
+                planted_duplicates=data["planted_duplicates"],
+                counters=data["counters"],
+            )
+            for name in CRM_MODULES:
+                saved = data["crm"][name]
+                module = world.crm[name]
+                records = sorted(saved["records"], key=lambda r: int(r["id"]))
+                module.records = {r["id"]: r for r in records}
+                module.deleted = saved["deleted"]
+        except (KeyError, TypeError) as exc:
+            raise StateFileError(f"the state is missing {exc}") from exc
+        return world
+
+    def save(self, path: Path) -> None:
+        """Write the world to `path` (atomically: a crash leaves the old file)."""
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> World:
+        """Read a world saved by `save`."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise StateFileError(f"cannot read {path}: {exc.strerror}") from exc
+        except json.JSONDecodeError as exc:
+            raise StateFileError(f"{path} is not JSON: {exc}") from exc
+        return cls.from_json(data)
