@@ -1,0 +1,213 @@
+"""At-most-once execution of deal-trigger actions.
+
+Protocol per action (deal, action, generation):
+1. `begin` records it as pending (one transaction) — an action pending or done is never sent
+   again;
+2. checkpoint "deal action recorded"; the Billing call; checkpoint "deal action sent";
+3. `finish` records it done (with the document ID and, for creates, the trigger link).
+
+A crash between 1 and 3 leaves the row pending. `reconcile` settles such rows before anything
+else acts: a create is looked up by its reference (the quote by `zcrm_potential_id`, the
+invoice among its customer's invoices) and adopted if found, else marked failed so the
+decision makes it again; a status change is read back from the document.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from zsync_tui.store import DealAction
+from zsync_tui.sync.crashpoints import checkpoint
+from zsync_tui.sync.deals.config import ItemMapping
+from zsync_tui.sync.deals.documents import (
+    document_body,
+    document_id,
+    find_trigger_document,
+    get_document,
+    trigger_reference,
+)
+from zsync_tui.sync.deals.ledger import DealLedger, decode
+from zsync_tui.sync.deals.model import Deal, PlannedAction
+from zsync_tui.zoho.errors import (
+    AmbiguousWrite,
+    AuthenticationError,
+    MalformedResponse,
+    RateLimited,
+    ServerError,
+    Unreachable,
+    ZohoError,
+)
+
+log = logging.getLogger(__name__)
+
+CrashHook = Callable[[str], None]
+#: Errors after which the write may have landed: the row stays pending for `reconcile`.
+UNCERTAIN = (AmbiguousWrite, ServerError, Unreachable, MalformedResponse)
+#: Errors that stopped the call before Billing acted on it, and pass with time.
+NOT_SENT = (RateLimited, AuthenticationError)
+STATUS_AFTER = {
+    "mark_quote_sent": "sent",
+    "accept_quote": "accepted",
+    "decline_quote": "declined",
+    "void_invoice": "void",
+}
+
+
+@dataclass
+class ActionOutcome:
+    """How one action ended: done, already (done or pending before), failed or pending."""
+
+    deal_id: str
+    action: str
+    generation: int
+    state: str
+    billing_id: str | None = None
+    message: str = ""
+    transient: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.state in ("done", "already")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "deal_id": self.deal_id,
+            "action": self.action,
+            "generation": self.generation,
+            "state": self.state,
+            "billing_id": self.billing_id,
+            "message": self.message,
+        }
+
+
+class ActionExecutor:
+    """Sends planned actions to Billing, each at most once (see the module docstring)."""
+
+    def __init__(
+        self,
+        ledger: DealLedger,
+        billing: Any,
+        items: ItemMapping,
+        crash_hook: CrashHook = checkpoint,
+    ) -> None:
+        self.ledger = ledger
+        self.billing = billing
+        self.items = items
+        self.crash_hook = crash_hook
+
+    async def execute(
+        self, deal: Deal, planned: PlannedAction, customer_id: str | None
+    ) -> ActionOutcome:
+        outcome = ActionOutcome(deal.id, planned.action, planned.generation, "already")
+        reference = (
+            trigger_reference(deal.id, planned.action, planned.generation)
+            if planned.creates
+            else None
+        )
+        row = self.ledger.begin(
+            deal.id,
+            planned.action,
+            planned.generation,
+            planned.entity,
+            billing_id=planned.billing_id,
+            reference=reference,
+            customer_id=customer_id,
+            stage=deal.stage,
+        )
+        if row is None:
+            return outcome
+        self.crash_hook("deal action recorded")
+        try:
+            billing_id = await self._send(deal, planned, customer_id)
+        except UNCERTAIN as exc:
+            outcome.state, outcome.transient, outcome.message = "pending", True, str(exc)
+            log.warning("deal %s %s may have been applied: %s", deal.id, planned.action, exc)
+            return outcome
+        except NOT_SENT as exc:
+            self.ledger.finish(row, "failed", error=str(exc))
+            outcome.state, outcome.transient, outcome.message = "failed", True, str(exc)
+            return outcome
+        except ZohoError as exc:
+            self.ledger.finish(row, "failed", error=str(exc))
+            outcome.state, outcome.message = "failed", str(exc)
+            return outcome
+        self.crash_hook("deal action sent")
+        self.ledger.finish(
+            row,
+            "done",
+            billing_id=billing_id,
+            link_origin="trigger" if planned.creates else None,
+        )
+        outcome.state, outcome.billing_id = "done", billing_id
+        return outcome
+
+    async def _send(self, deal: Deal, planned: PlannedAction, customer_id: str | None) -> str:
+        billing = self.billing
+        if planned.creates:
+            if not customer_id:
+                raise ValueError("a create needs the deal's customer")
+            body = document_body(deal, self.items, customer_id, planned.action, planned.generation)
+            if planned.action == "create_quote":
+                return document_id("estimate", await billing.create_estimate(body))
+            return document_id("invoice", await billing.create_invoice(body))
+        target = planned.billing_id or ""
+        if planned.action == "void_invoice":
+            await billing.void_invoice(target)
+        else:
+            await billing.mark_estimate(target, STATUS_AFTER[planned.action])
+        return target
+
+    # -- after a crash ---------------------------------------------------------------------
+
+    async def reconcile(self) -> list[ActionOutcome]:
+        """Settle every pending action; raises only on errors that stop the whole poll."""
+        outcomes = []
+        for row in self.ledger.pending():
+            try:
+                outcomes.append(await self._reconcile_one(row))
+            except (RateLimited, AuthenticationError):
+                raise
+            except ZohoError as exc:
+                log.warning("deal %s %s not reconciled yet: %s", row.deal_id, row.action, exc)
+                outcomes.append(
+                    ActionOutcome(
+                        row.deal_id, row.action, row.generation, "pending", None, str(exc), True
+                    )
+                )
+        return outcomes
+
+    async def _reconcile_one(self, row: DealAction) -> ActionOutcome:
+        facts = decode(row.message)
+        entity = row.billing_entity or "invoice"
+        outcome = ActionOutcome(row.deal_id, row.action, row.generation, "done")
+        if row.action in ("create_quote", "create_invoice"):
+            found = await find_trigger_document(
+                self.billing,
+                entity,
+                row.deal_id,
+                str(facts.get("reference") or ""),
+                facts.get("customer_id"),
+            )
+            if found is not None:
+                outcome.billing_id = document_id(entity, found)
+                self.ledger.finish(
+                    row,
+                    "done",
+                    billing_id=outcome.billing_id,
+                    link_origin="trigger",
+                    reconciled=True,
+                )
+                return outcome
+        else:
+            document = await get_document(self.billing, entity, row.billing_id or "")
+            if str(document.get("status")) == STATUS_AFTER.get(row.action):
+                outcome.billing_id = row.billing_id
+                self.ledger.finish(row, "done", reconciled=True)
+                return outcome
+        # Billing never acted on it: the next decision for the deal sends it again.
+        self.ledger.finish(row, "failed", error="interrupted before Billing acted; retried")
+        outcome.state, outcome.message = "failed", "interrupted before Billing acted"
+        return outcome
