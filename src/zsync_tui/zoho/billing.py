@@ -148,25 +148,25 @@ class BillingClient:
     # -- contact persons -------------------------------------------------------------------
 
     async def list_contact_persons(self, customer_id: str) -> list[dict[str, Any]]:
-        return await self._all(f"/customers/{_id(customer_id)}/contactpersons", "contactpersons")
+        return await self._all(f"/customers/{_id(customer_id)}/contactpersons", "contact_persons")
 
     async def get_contact_person(self, customer_id: str, person_id: str) -> dict[str, Any]:
         path = f"/customers/{_id(customer_id)}/contactpersons/{_id(person_id)}"
-        return dict(self._field(await self._call("GET", path), "contactperson"))
+        return dict(self._field(await self._call("GET", path), "contact_person"))
 
     async def create_contact_person(
         self, customer_id: str, person: dict[str, Any]
     ) -> dict[str, Any]:
         path = f"/customers/{_id(customer_id)}/contactpersons"
         body = await self._call("POST", path, json=person, write=True)
-        return dict(self._field(body, "contactperson"))
+        return dict(self._field(body, "contact_person"))
 
     async def update_contact_person(
         self, customer_id: str, person_id: str, changes: dict[str, Any]
     ) -> dict[str, Any]:
         path = f"/customers/{_id(customer_id)}/contactpersons/{_id(person_id)}"
         body = await self._call("PUT", path, json=changes, write=True)
-        return dict(self._field(body, "contactperson"))
+        return dict(self._field(body, "contact_person"))
 
     async def delete_contact_person(self, customer_id: str, person_id: str) -> None:
         path = f"/customers/{_id(customer_id)}/contactpersons/{_id(person_id)}"

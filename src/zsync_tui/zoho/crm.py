@@ -125,7 +125,7 @@ class CrmClient:
         def next_params(page: int, info: dict[str, Any]) -> dict[str, Any] | None:
             if not info.get("more_records"):
                 return None
-            if page * per_page < PAGE_LIMIT_RECORDS:
+            if (page + 1) * per_page <= PAGE_LIMIT_RECORDS:
                 return {**params, "page": page + 1}
             token = info.get("next_page_token")
             if not token:

@@ -50,6 +50,8 @@ class AuthenticationError(ZohoError):
         "token": "the access token was refused after a fresh refresh: run `zsync connect` again",
         "permission": "the Zoho user behind the token may not do this: ask an admin for the "
         "permission, or connect as another user",
+        "organization": "the user behind the token is not a member of that Billing "
+        "organization: pick another with --billing-org, or connect as a member",
         "domain": "the token server named an API host outside this data centre, so no token "
         "was sent there: check --dc (or --api-domain for custom)",
     }

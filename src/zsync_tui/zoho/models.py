@@ -14,6 +14,9 @@ class RecordResult:
     status: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)
+    #: For upserts: `insert` or `update`, and the field that matched (top level, per the OAS).
+    action: str | None = None
+    duplicate_field: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -30,22 +33,19 @@ class RecordResult:
         value = self.details.get("api_name")
         return str(value) if value is not None else None
 
-    @property
-    def action(self) -> str | None:
-        """For upserts: `insert` or `update`."""
-        value = self.details.get("action")
-        return str(value) if value is not None else None
-
     @classmethod
     def from_wire(cls, item: Any) -> RecordResult:
         if not isinstance(item, dict):
             return cls("MALFORMED", "error", f"unexpected result {type(item).__name__}")
         details = item.get("details")
+        details = details if isinstance(details, dict) else {}
         return cls(
             code=str(item.get("code", "")),
             status=str(item.get("status", "error")),
             message=str(item.get("message", "")),
-            details=details if isinstance(details, dict) else {},
+            details=details,
+            action=item.get("action") or details.get("action"),
+            duplicate_field=item.get("duplicate_field"),
         )
 
 

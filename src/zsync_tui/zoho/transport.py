@@ -121,6 +121,11 @@ def error_for(response: httpx.Response, side: Side) -> ZohoError:
     code, message, details = _error_fields(response)
     label = f"Zoho {side.upper()}"
     if status == 401:
+        if side == "billing" and "organization" in message.lower():
+            return AuthenticationError("organization", f"{label}: {message}", side=side, code=code)
+        if side == "billing" and "not authorized" in message.lower():
+            # Billing says this for a missing scope; a bad token was already refreshed once.
+            return AuthenticationError("scope", f"{label}: {message}", side=side, code=code)
         if code == "OAUTH_SCOPE_MISMATCH" or "scope" in message.lower():
             return AuthenticationError("scope", f"{label}: {message}", side=side, code=code)
         return AuthenticationError("token", f"{label}: {message}", side=side, code=code)

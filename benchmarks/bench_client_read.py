@@ -1,0 +1,137 @@
+"""Read every Account through `CrmClient.iter_records` from the sandbox over loopback.
+
+Starts `zsync sandbox serve` (its public interface: one JSON line with the URLs and the
+credentials), then walks the Accounts with per-call latency injected by the sandbox. Prints one
+JSON object: calls (against ⌈N/200⌉), wall time (against 1.2 × calls × latency, which only
+holds when the work on one page overlaps the fetch of the next), and client CPU per record.
+
+    python benchmarks/bench_client_read.py [--accounts 50000] [--latency-ms 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from zsync_tui.zoho.datacentres import resolve_data_centre
+from zsync_tui.zoho.oauth import OAuthClient, Secret
+from zsync_tui.zoho.session import ZohoOptions, open_zoho
+
+FIELDS = [
+    "Account_Name",
+    "Phone",
+    "Website",
+    "Billing_Street",
+    "Billing_City",
+    "Billing_Code",
+    "Billing_Country",
+    "Owner",
+    "Modified_Time",
+]
+
+
+def start_sandbox(accounts: int, latency_ms: float) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    home = tempfile.mkdtemp(prefix="zsync-bench-")
+    command = [
+        sys.executable,
+        "-m",
+        "zsync_tui",
+        "--data-dir",
+        home,
+        "sandbox",
+        "serve",
+        "--port",
+        "0",
+        "--seed",
+        "7",
+        "--accounts",
+        str(accounts),
+        "--contacts",
+        "0",
+        "--deals",
+        "0",
+        "--customers",
+        "0",
+        "--duplicates",
+        "0",
+        "--latency-ms",
+        str(latency_ms),
+        "--crm-edition",
+        "ultimate",
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, env={**os.environ, "ZSYNC_HOME": home}
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        process.kill()
+        raise SystemExit(f"the sandbox did not start: {' '.join(command)}")
+    return process, json.loads(line)
+
+
+def digest_page(records: list[dict[str, Any]]) -> int:
+    """Stand-in for the engine's work on a page: hash what a sync would compare."""
+    for record in records:
+        hashlib.blake2b(json.dumps(record, sort_keys=True).encode(), digest_size=16).digest()
+    return len(records)
+
+
+async def walk(credentials: dict[str, Any]) -> dict[str, float]:
+    dc = resolve_data_centre("custom", credentials["accounts_url"], credentials["api_domain"])
+    client = OAuthClient(credentials["client_id"], Secret(credentials["client_secret"]))
+    options = ZohoOptions(crm_edition="ultimate", crm_users=10)
+    async with open_zoho(dc, client, Secret(credentials["refresh_token"]), options=options) as z:
+        await z.tokens.token()  # the token exchange is not part of the read
+        seen: set[str] = set()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        async for page in z.crm.iter_records("Accounts", FIELDS):
+            digest_page(page)
+            seen.update(str(record["id"]) for record in page)
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
+        return {"records": len(seen), "calls": z.crm.counts.api_calls, "wall": wall, "cpu": cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    args = parser.parse_args()
+    process, credentials = start_sandbox(args.accounts, args.latency_ms)
+    try:
+        result = asyncio.run(walk(credentials))
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    expected_calls = math.ceil(args.accounts / 200)
+    bound_s = 1.2 * result["calls"] * args.latency_ms / 1000
+    report = {
+        "benchmark": "client_read",
+        "accounts": args.accounts,
+        "latency_ms": args.latency_ms,
+        "records_read": int(result["records"]),
+        "calls": int(result["calls"]),
+        "expected_calls": expected_calls,
+        "wall_s": round(result["wall"], 3),
+        "wall_bound_s": round(bound_s, 3),
+        "cpu_us_per_record": round(result["cpu"] * 1e6 / max(result["records"], 1), 1),
+        "records_per_s": round(result["records"] / result["wall"]),
+        "all_records": int(result["records"]) == args.accounts,
+        "calls_ok": expected_calls <= result["calls"] <= expected_calls + 3,
+        "wall_ok": result["wall"] <= bound_s,
+    }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Fixtures for the client tests: a real sandbox over loopback and clients connected to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+import httpx
+import pytest
+
+from zsync_tui.sandbox.options import SandboxOptions
+from zsync_tui.sandbox.server import RunningSandbox, run_in_thread
+from zsync_tui.zoho.datacentres import resolve_data_centre
+from zsync_tui.zoho.oauth import OAuthClient, Secret
+from zsync_tui.zoho.session import ZohoClients, ZohoOptions, open_zoho
+from zsync_tui.zoho.transport import RetryPolicy
+
+#: Real backoff shape, tiny steps: the fault tests stay fast without skipping the waits.
+FAST_RETRY = RetryPolicy(attempts=8, base_s=0.002, cap_s=0.02, max_wait_s=5.0)
+
+
+@pytest.fixture
+def start_sandbox() -> Iterator[Callable[..., RunningSandbox]]:
+    """Start a sandbox on an ephemeral loopback port with the given `SandboxOptions`."""
+    running: list[RunningSandbox] = []
+
+    def start(**options: Any) -> RunningSandbox:
+        sandbox = run_in_thread(SandboxOptions(**options))
+        running.append(sandbox)
+        return sandbox
+
+    yield start
+    for sandbox in running:
+        sandbox.stop()
+
+
+@pytest.fixture
+def live(start_sandbox: Callable[..., RunningSandbox]) -> RunningSandbox:
+    """A small seeded sandbox."""
+    return start_sandbox(seed=11)
+
+
+def admin(sandbox: RunningSandbox, path: str, body: dict[str, Any] | None = None) -> Any:
+    """Call a `/_sandbox/` endpoint (GET without a body, POST with one)."""
+    url = f"{sandbox.admin_url}/{path}"
+    with httpx.Client(timeout=10) as http:
+        response = http.post(url, json=body) if body is not None else http.get(url)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.fixture
+def sandbox_admin() -> Callable[..., Any]:
+    return admin
+
+
+@pytest.fixture
+def connect_to() -> Callable[..., AbstractAsyncContextManager[ZohoClients]]:
+    """`async with connect_to(sandbox, **ZohoOptions) as zoho:` clients on that sandbox."""
+
+    def opener(sandbox: RunningSandbox, **options: Any) -> AbstractAsyncContextManager[ZohoClients]:
+        creds = sandbox.credentials
+        options.setdefault("retry", FAST_RETRY)
+        options.setdefault("crm_edition", "enterprise")
+        return open_zoho(
+            resolve_data_centre("custom", creds["accounts_url"], creds["api_domain"]),
+            OAuthClient(creds["client_id"], Secret(creds["client_secret"])),
+            Secret(creds["refresh_token"]),
+            creds["billing_organization_id"],
+            options=ZohoOptions(**options),
+        )
+
+    return opener
