@@ -104,5 +104,20 @@ V2 = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (V1, V2)
+V3 = Migration(
+    3,
+    "records the other side refused, kept until they sync (status: failing by reason)",
+    (
+        """CREATE TABLE record_issue (
+        id INTEGER PRIMARY KEY, profile_id INTEGER NOT NULL REFERENCES profile(id),
+        side VARCHAR NOT NULL, module VARCHAR NOT NULL, record_id VARCHAR NOT NULL,
+        name VARCHAR, reason VARCHAR NOT NULL, message VARCHAR NOT NULL,
+        first_seen DATETIME NOT NULL, last_seen DATETIME NOT NULL)""",
+        "CREATE INDEX ix_record_issue_profile_id ON record_issue (profile_id)",
+        """CREATE UNIQUE INDEX ux_record_issue
+        ON record_issue (profile_id, side, module, record_id)""",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (V1, V2, V3)
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -191,3 +191,20 @@ class DealLink(SQLModel, table=True):
     billing_id: str
     origin: str = "manual"
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class RecordIssue(SQLModel, table=True):
+    """A record the other side refused; it stays until the record syncs, so status can say
+    what is failing and why even on runs that do not read it again."""
+
+    __tablename__ = "record_issue"
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(foreign_key="profile.id", index=True)
+    side: str
+    module: str
+    record_id: str
+    name: str | None = None
+    reason: str
+    message: str
+    first_seen: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from zsync_tui.sync.crashpoints import checkpoint
 from zsync_tui.sync.events import PlanItem
 from zsync_tui.sync.mapping import billing_values, crm_payload, crm_values
+from zsync_tui.sync.page_work import PageWork
 from zsync_tui.zoho.crm import criterion
 from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ZohoError
 
@@ -26,9 +27,18 @@ BATCH = 100
 async def create_unmatched_in_crm(writer: CrmWriter) -> None:
     run = writer.run
     queued: dict[str, list[tuple[str, dict[str, Any], dict[str, Any]]]] = {}
+    refused = set() if run.full else run.ledger.issue_ids("billing", "customer")
     for customer_id, summary in list(run.unlinked.items()):
         if run.cancel.is_set():
             return
+        if customer_id in refused:
+            # CRM refused it before: tried again when a full run is asked for.
+            run.emit(
+                PlanItem(
+                    "skip", summary.get("name"), None, None, customer_id, "refused by CRM earlier"
+                )
+            )
+            continue
         module = writer.target_module(summary.get("sub_type"))
         if module is None:
             continue
@@ -77,8 +87,6 @@ async def _insert(
     writer: CrmWriter, module: str, items: list[tuple[str, dict[str, Any], dict[str, Any]]]
 ) -> None:
     run = writer.run
-    from zsync_tui.sync.engine import PageWork
-
     work = PageWork()
     intent_ids = run.ledger.record_intents(
         run.run_id,
@@ -106,7 +114,18 @@ async def _insert(
         items, intent_ids, results, strict=False
     ):
         if not result.ok or not result.id:
-            work.intents_done.append((intent_id, "failed", None, f"{result.code} {result.message}"))
+            reason = f"CRM refused the record: {result.code} {result.message}"
+            work.intents_done.append((intent_id, "failed", None, reason[:500]))
+            work.issues.append(
+                (
+                    "billing",
+                    "customer",
+                    customer_id,
+                    customer.get("display_name"),
+                    reason[:120],
+                    reason,
+                )
+            )
             run.emit(
                 PlanItem(
                     "error",
@@ -121,6 +140,7 @@ async def _insert(
         _link_created(
             writer, module, result.id, customer, record, result.details.get("Modified_Time"), work
         )
+        work.settled.append(("billing", "customer", customer_id))
         work.intents_done.append((intent_id, "done", result.id, None))
     run.commit(work, None, None)
 
@@ -160,8 +180,6 @@ async def settle_pending_crm_creates(writer: CrmWriter) -> None:
     run = writer.run
     if run.dry_run:
         return
-    from zsync_tui.sync.engine import PageWork
-
     work = PageWork()
     intents = run.ledger.pending_intents()
     await _settle_contact_persons(

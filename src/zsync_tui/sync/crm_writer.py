@@ -18,20 +18,20 @@ from zsync_tui.sync.config import FieldMapEntry
 from zsync_tui.sync.crashpoints import checkpoint
 from zsync_tui.sync.duplicates import DuplicateScore, Party
 from zsync_tui.sync.events import PlanItem
-from zsync_tui.sync.field_defaults import CONTACT_PERSON_PAIRS
 from zsync_tui.sync.ledger import store_link_values
+from zsync_tui.sync.linked import LinkSnapshot, restore
 from zsync_tui.sync.mapping import (
     Values,
     billing_payload,
     billing_values,
-    canonical,
     values_hash,
 )
 from zsync_tui.sync.records import parse_time
 from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ZohoError
 
 if TYPE_CHECKING:
-    from zsync_tui.sync.engine import CustomerSync, PageWork
+    from zsync_tui.sync.engine import CustomerSync
+    from zsync_tui.sync.page_work import PageWork
 
 CRM_BATCH = 100
 
@@ -41,7 +41,7 @@ class CrmWriter:
 
     def __init__(self, run: CustomerSync) -> None:
         self.run = run
-        self.updates: dict[str, list[tuple[RecordLink, dict[str, Any], Values]]] = {}
+        self.updates: dict[str, list[tuple[RecordLink, dict[str, Any], Values, LinkSnapshot]]] = {}
 
     # -- Billing creates -------------------------------------------------------------------
 
@@ -292,8 +292,6 @@ class CrmWriter:
         )
         return True
 
-    # -- contact persons (accounts and their contacts) --------------------------------------
-
     async def sync_contact_person(
         self,
         record: dict[str, Any],
@@ -301,117 +299,55 @@ class CrmWriter:
         parents: dict[str, RecordLink],
         work: PageWork,
     ) -> None:
-        run = self.run
-        crm_id = str(record["id"])
-        parent = parents.get(str(record["Account_Name"]["id"]))
-        name = record.get("Full_Name") or record.get("Last_Name")
-        if parent is None or parent.state == "crm_deleted":
-            run.emit(PlanItem("skip", name, "Contacts", crm_id, None, "its account is not synced"))
-            return
-        values = {billing: canonical(record.get(crm)) for crm, billing in CONTACT_PERSON_PAIRS}
-        digest = values_hash(values)
-        if link is not None and link.crm_hash == digest:
-            return
-        if not values.get("email"):
-            run.emit(
-                PlanItem(
-                    "skip",
-                    name,
-                    "Contacts",
-                    crm_id,
-                    parent.billing_id,
-                    "contact person needs an email",
-                )
-            )
-            return
-        body = {k: v or "" for k, v in values.items()}
-        if link is None:
-            run.emit(
-                PlanItem(
-                    "create_in_billing",
-                    name,
-                    "Contacts",
-                    crm_id,
-                    parent.billing_id,
-                    "contact person",
-                )
-            )
-            if run.dry_run:
-                return
-            key = f"Contacts:{crm_id}:{parent.billing_id}"
-            (intent_id,) = run.ledger.record_intents(
-                run.run_id, "billing", "create_contact_person", [(key, body)]
-            )
-            checkpoint("contact person intent committed")
-            person = await run.billing.create_contact_person(parent.billing_id, body)
-            checkpoint("contact person created, not committed")
-            person_id = str(person.get("contactperson_id"))
-            new = self.new_link(
-                "Contacts",
-                crm_id,
-                person_id,
-                "crm",
-                values,
-                values,
-                record,
-                person,
-                "contact_person",
-                parent.billing_id,
-            )
-            work.new_links.append(new)
-            work.intents_done.append((intent_id, "done", person_id, None))
-            work.journal.append(("billing", "contact_person", person_id, "create", None, body))
-            return
-        run.emit(
-            PlanItem("update_billing", name, "Contacts", crm_id, link.billing_id, "contact person")
-        )
-        if run.dry_run:
-            return
-        await run.billing.update_contact_person(
-            link.billing_parent_id or parent.billing_id, link.billing_id, body
-        )
-        link.crm_hash = digest
-        store_link_values(link, values, values, values)
-        work.changed_links.append(link)
-        work.journal.append(("billing", "contact_person", link.billing_id, "update", None, body))
+        from zsync_tui.sync.contact_persons import sync_contact_person
+
+        await sync_contact_person(self, record, link, parents, work)
 
     # -- CRM updates, batched ----------------------------------------------------------------
 
     def queue_update(
-        self, module: str, link: RecordLink, body: dict[str, Any], before: Values, work: PageWork
+        self,
+        module: str,
+        link: RecordLink,
+        body: dict[str, Any],
+        before: Values,
+        saved: LinkSnapshot,
     ) -> None:
+        """Queue a CRM update; `saved` restores the link if the CRM does not take it."""
         if self.run.dry_run:
             return
-        self.updates.setdefault(module, []).append((link, body, before))
+        self.updates.setdefault(module, []).append((link, body, before, saved))
 
     async def flush_updates(self, work: PageWork) -> None:
+        """Send the queued CRM updates, a hundred per call (idempotent, so no outbox)."""
         run = self.run
         for module, queued in list(self.updates.items()):
             self.updates[module] = []
             for start in range(0, len(queued), CRM_BATCH):
                 batch = queued[start : start + CRM_BATCH]
-                records = [{"id": link.crm_id, **body} for link, body, _ in batch]
+                records = [{"id": link.crm_id, **body} for link, body, _, _ in batch]
                 checkpoint("before crm update")
-                results = await run.crm.update(module, records)
-                for (link, body, before), result in zip(batch, results, strict=False):
+                try:
+                    results = await run.crm.update(module, records)
+                except ZohoError as exc:
+                    for link, _, _, saved in queued[start:]:
+                        restore(link, saved)
+                    if isinstance(exc, RateLimited):
+                        raise
+                    run.emit(PlanItem("error", None, module, None, None, f"CRM update: {exc}"))
+                    break
+                checkpoint("crm update sent, not committed")
+                for (link, body, before, saved), result in zip(batch, results, strict=False):
                     if result.ok:
                         link.crm_modified_time = (
                             result.details.get("Modified_Time") or link.crm_modified_time
                         )
                         work.journal.append(("crm", module, link.crm_id, "update", before, body))
-                    else:
-                        # Undo the link's new state so the change is tried again next run.
-                        link.crm_hash = None
-                        run.emit(
-                            PlanItem(
-                                "error",
-                                None,
-                                module,
-                                link.crm_id,
-                                link.billing_id,
-                                f"CRM refused the update: {result.code} {result.message}",
-                            )
-                        )
+                        continue
+                    restore(link, saved)
+                    reason = f"CRM refused the update: {result.code} {result.message}"
+                    run.emit(PlanItem("error", None, module, link.crm_id, link.billing_id, reason))
+                    work.issues.append(("crm", module, link.crm_id, None, reason[:120], reason))
 
     # -- CRM creates from Billing ------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from zsync_tui.store import (
     DuplicateMatch,
     JournalEntry,
     OutboxIntent,
+    RecordIssue,
     RecordLink,
     Store,
     SyncCursor,
@@ -261,3 +262,69 @@ class Ledger:
                 )
             ).all()
             return set(rows)
+
+    # -- records the other side refused ----------------------------------------------------
+
+    def record_issue(
+        self,
+        session: Session,
+        side: str,
+        module: str,
+        record_id: str,
+        name: str | None,
+        reason: str,
+        message: str,
+    ) -> None:
+        row = session.exec(
+            select(RecordIssue).where(
+                RecordIssue.profile_id == self.profile_id,
+                RecordIssue.side == side,
+                RecordIssue.module == module,
+                RecordIssue.record_id == record_id,
+            )
+        ).first()
+        if row is None:
+            row = RecordIssue(
+                profile_id=self.profile_id,
+                side=side,
+                module=module,
+                record_id=record_id,
+                reason=reason,
+                message=message,
+            )
+        row.name, row.reason, row.message, row.last_seen = name, reason, message, now_utc()
+        session.add(row)
+
+    def settle_issue(self, session: Session, side: str, module: str, record_id: str) -> None:
+        for row in session.exec(
+            select(RecordIssue).where(
+                RecordIssue.profile_id == self.profile_id,
+                RecordIssue.side == side,
+                RecordIssue.module == module,
+                RecordIssue.record_id == record_id,
+            )
+        ).all():
+            session.delete(row)
+
+    def issue_ids(self, side: str, module: str) -> set[str]:
+        """Records with an open issue: a run settles them when they sync."""
+        with self.store.read() as session:
+            return set(
+                session.exec(
+                    select(RecordIssue.record_id).where(
+                        RecordIssue.profile_id == self.profile_id,
+                        RecordIssue.side == side,
+                        RecordIssue.module == module,
+                    )
+                ).all()
+            )
+
+    def issues_by_reason(self) -> dict[str, int]:
+        with self.store.read() as session:
+            rows = session.exec(
+                select(RecordIssue.reason).where(RecordIssue.profile_id == self.profile_id)
+            ).all()
+        counts: dict[str, int] = {}
+        for reason in rows:
+            counts[reason] = counts.get(reason, 0) + 1
+        return counts

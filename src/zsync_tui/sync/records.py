@@ -43,7 +43,7 @@ class CustomerRecords:
         self._standalone = config.standalone_contact_field_map()
         self._decisions: dict[tuple[str, str], DuplicateMatch] | None = None
 
-    def entries_for(self, module: str, standalone: bool = True) -> list[FieldMapEntry]:
+    def entries_for(self, module: str) -> list[FieldMapEntry]:
         """The field map of records of `module` that are customers."""
         if module == "Contacts" and self.config.module == "accounts_and_contacts":
             return self._standalone

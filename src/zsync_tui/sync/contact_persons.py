@@ -1,0 +1,101 @@
+"""Accounts and their contacts: a CRM Contact under a synced Account becomes a contact person
+of that Account's customer (CRM to Billing; Billing's contact persons carry no CRM id and are
+not read back, which would cost a call per customer).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from zsync_tui.store import RecordLink
+from zsync_tui.sync.crashpoints import checkpoint
+from zsync_tui.sync.events import PlanItem
+from zsync_tui.sync.field_defaults import CONTACT_PERSON_PAIRS
+from zsync_tui.sync.ledger import store_link_values
+from zsync_tui.sync.mapping import canonical, values_hash
+from zsync_tui.sync.page_work import PageWork
+
+if TYPE_CHECKING:
+    from zsync_tui.sync.crm_writer import CrmWriter
+
+
+async def sync_contact_person(
+    writer: CrmWriter,
+    record: dict[str, Any],
+    link: RecordLink | None,
+    parents: dict[str, RecordLink],
+    work: PageWork,
+) -> None:
+    run = writer.run
+    crm_id = str(record["id"])
+    parent = parents.get(str(record["Account_Name"]["id"]))
+    name = record.get("Full_Name") or record.get("Last_Name")
+    if parent is None or parent.state == "crm_deleted":
+        run.emit(PlanItem("skip", name, "Contacts", crm_id, None, "its account is not synced"))
+        return
+    values = {billing: canonical(record.get(crm)) for crm, billing in CONTACT_PERSON_PAIRS}
+    digest = values_hash(values)
+    if link is not None and link.crm_hash == digest:
+        return
+    if not values.get("email"):
+        run.emit(
+            PlanItem(
+                "skip",
+                name,
+                "Contacts",
+                crm_id,
+                parent.billing_id,
+                "contact person needs an email",
+            )
+        )
+        return
+    body = {k: v or "" for k, v in values.items()}
+    if link is None:
+        run.emit(
+            PlanItem(
+                "create_in_billing",
+                name,
+                "Contacts",
+                crm_id,
+                parent.billing_id,
+                "contact person",
+            )
+        )
+        if run.dry_run:
+            return
+        key = f"Contacts:{crm_id}:{parent.billing_id}"
+        (intent_id,) = run.ledger.record_intents(
+            run.run_id, "billing", "create_contact_person", [(key, body)]
+        )
+        checkpoint("contact person intent committed")
+        person = await run.billing.create_contact_person(parent.billing_id, body)
+        checkpoint("contact person created, not committed")
+        person_id = str(person.get("contactperson_id"))
+        new = writer.new_link(
+            "Contacts",
+            crm_id,
+            person_id,
+            "crm",
+            values,
+            values,
+            record,
+            person,
+            "contact_person",
+            parent.billing_id,
+        )
+        work.new_links.append(new)
+        work.intents_done.append((intent_id, "done", person_id, None))
+        work.journal.append(("billing", "contact_person", person_id, "create", None, body))
+        return
+    run.emit(
+        PlanItem("update_billing", name, "Contacts", crm_id, link.billing_id, "contact person")
+    )
+    if run.dry_run:
+        return
+    await run.billing.update_contact_person(
+        link.billing_parent_id or parent.billing_id, link.billing_id, body
+    )
+    link.crm_hash = digest
+    store_link_values(link, values, values, values)
+    work.changed_links.append(link)
+    work.journal.append(("billing", "contact_person", link.billing_id, "update", None, body))

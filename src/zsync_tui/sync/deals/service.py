@@ -1,0 +1,164 @@
+"""The deal triggers as a service: what the commands, `zsync run` and the TUI call.
+
+service = DealService(runtime)
+await service.poll_once() -> PollReport           # one watcher poll with fresh clients
+service.make_watcher(crm, billing) -> DealWatcher  # for a loop that keeps its clients
+service.deals() -> list[DealSummary]              # what the store knows, no network
+await service.link(deal_id, entity, billing_id) -> LinkResult
+await service.unlink(deal_id, entity, billing_id) -> LinkResult
+await service.simulate(deal_id, stage) -> Simulation   # writes nothing
+await service.check_stages() -> StageMap          # refuses stages the CRM lacks
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from zsync_tui.connection import load_profile, open_clients
+from zsync_tui.runtime import Runtime
+from zsync_tui.sync.config import IntegrationConfig, load_profile_config
+from zsync_tui.sync.deals.config import TriggerConfig
+from zsync_tui.sync.deals.ledger import DealLedger, decode
+from zsync_tui.sync.deals.links import DealLinker, LinkResult
+from zsync_tui.sync.deals.model import SEEN, SKIP, StageMap
+from zsync_tui.sync.deals.simulate import Simulation, simulate
+from zsync_tui.sync.deals.stages import validate_against_crm
+from zsync_tui.sync.deals.watcher import DealWatcher, PollReport
+from zsync_tui.zoho.session import ZohoOptions
+
+
+@dataclass
+class DealSummary:
+    """One deal as the store knows it: last handled stage, actions, links, skip, locks."""
+
+    deal_id: str
+    stage: str | None = None
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    skipped: str | None = None
+    locked: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "deal_id": self.deal_id,
+            "stage": self.stage,
+            "actions": self.actions,
+            "links": self.links,
+            "skipped": self.skipped,
+            "locked": self.locked,
+        }
+
+
+class DealService:
+    """Deal-trigger operations for one profile (see the module docstring)."""
+
+    def __init__(
+        self, runtime: Runtime, profile: str | None = None, options: ZohoOptions | None = None
+    ) -> None:
+        self.runtime = runtime
+        self.profile_name = profile or runtime.profile_name
+        self.options = options
+
+    def config(self) -> IntegrationConfig:
+        return load_profile_config(load_profile(self.runtime, self.profile_name).config_toml)
+
+    def ledger(self) -> DealLedger:
+        profile = load_profile(self.runtime, self.profile_name)
+        return DealLedger(self.runtime.store, int(profile.id or 0))
+
+    def make_watcher(self, crm: Any, billing: Any, *, one_way: bool = False) -> DealWatcher:
+        """A watcher over open clients; a deal whose customer is missing in Billing gets it
+        imported by the customer sync engine first."""
+        return DealWatcher(
+            self.ledger(),
+            self.config(),
+            crm,
+            billing,
+            importer=self._import_customer,
+            one_way=one_way,
+        )
+
+    async def _import_customer(self, crm_module: str, crm_id: str) -> None:
+        # Imported lazily: the customer sync service imports the whole engine.
+        from zsync_tui.sync.service import SyncService
+
+        service = SyncService(self.runtime, self.profile_name, self.options)
+        fetch_one = getattr(service, "fetch_one", None)
+        if fetch_one is not None:
+            await fetch_one(crm_id)
+        else:
+            # An incremental run reads the CRM records changed since its cursor, which
+            # includes a new Account or Contact.
+            await service.run()
+
+    async def poll_once(self) -> PollReport:
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            return await self.make_watcher(clients.crm, clients.billing).poll_once()
+
+    async def check_stages(self, triggers: TriggerConfig | None = None) -> StageMap:
+        """The CRM's stage map; `ConfigError` when the triggers name a stage it lacks."""
+        triggers = triggers or self.config().triggers or TriggerConfig()
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            return await validate_against_crm(triggers, clients.crm)
+
+    async def link(self, deal_id: str, entity: str, billing_id: str) -> LinkResult:
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            linker = DealLinker(self.ledger(), clients.crm, clients.billing, self.config().module)
+            return await linker.link(deal_id, entity, billing_id)
+
+    async def unlink(self, deal_id: str, entity: str, billing_id: str) -> LinkResult:
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            linker = DealLinker(self.ledger(), clients.crm, clients.billing, self.config().module)
+            return await linker.unlink(deal_id, entity, billing_id)
+
+    async def simulate(self, deal_id: str, stage: str) -> Simulation:
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            return await simulate(
+                self.ledger(), self.config(), clients.crm, clients.billing, deal_id, stage
+            )
+
+    def deals(self) -> list[DealSummary]:
+        return summarize(self.ledger())
+
+
+def summarize(ledger: DealLedger) -> list[DealSummary]:
+    """Every deal the triggers acted on, skipped, locked or linked (not the baseline)."""
+    found: dict[str, DealSummary] = {}
+    for row in ledger.rows():
+        summary = found.setdefault(row.deal_id, DealSummary(row.deal_id))
+        facts = decode(row.message)
+        if row.action == SEEN:
+            summary.stage = row.message
+        elif row.action == SKIP:
+            summary.skipped = str(facts.get("reason") or "")
+        elif row.state == "locked":
+            summary.locked.append(
+                {"billing_id": row.billing_id, "reason": facts.get("reason"), "kind": row.action}
+            )
+        else:
+            summary.actions.append(
+                {
+                    "action": row.action,
+                    "generation": row.generation,
+                    "state": row.state,
+                    "billing_id": row.billing_id,
+                    "error": facts.get("error"),
+                }
+            )
+    for link in ledger.links():
+        summary = found.setdefault(link.deal_id, DealSummary(link.deal_id))
+        summary.links.append(
+            {"entity": link.billing_entity, "billing_id": link.billing_id, "origin": link.origin}
+        )
+    return [s for s in found.values() if s.actions or s.links or s.skipped or s.locked]

@@ -1,0 +1,124 @@
+"""A batch of decided work (one CRM page, or one write batch) and its single commit.
+
+Links, outbox states, journal entries, conflicts, refused-record issues and the cursor of a
+batch commit in one transaction, after the batch's remote writes; so a crash before the commit
+leaves the cursor where it was and the outbox intents pending, to be settled by the next run.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from zsync_tui.store import RecordError, RecordLink, SyncRun
+from zsync_tui.sync.events import RunReport
+from zsync_tui.sync.ledger import Ledger, now_utc
+from zsync_tui.sync.records import parse_time
+
+Issue = tuple[str, str, str, str | None, str, str]  # side, module, record id, name, reason, text
+
+
+@dataclass
+class PageWork:
+    """Everything one batch decided, committed together after its writes."""
+
+    new_links: list[RecordLink] = field(default_factory=list)
+    changed_links: list[RecordLink] = field(default_factory=list)
+    intents_done: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
+    journal: list[tuple[str, str, str | None, str, Any, Any]] = field(default_factory=list)
+    conflicts: list[tuple[RecordLink, str, str | None, str | None, str | None]] = field(
+        default_factory=list
+    )
+    agreed: list[tuple[RecordLink, list[str]]] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    settled: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Modified_Time of the oldest record whose failure may pass with a retry (the cursor
+    #: stops before it); refusals (issues) do not hold the cursor.
+    oldest_failure: str | None = None
+
+    def hold_cursor_at(self, stamp: Any) -> None:
+        if isinstance(stamp, str) and (
+            self.oldest_failure is None or later(self.oldest_failure, stamp)
+        ):
+            self.oldest_failure = stamp
+
+
+def commit_page(
+    ledger: Ledger,
+    run_id: int | None,
+    work: PageWork,
+    cursor_name: str | None = None,
+    cursor: str | None = None,
+) -> None:
+    """One transaction: links, outbox states, journal, conflicts, issues, cursor."""
+    with ledger.store.write() as session:
+        for link in work.new_links + work.changed_links:
+            link.last_synced_at = now_utc()
+            session.add(link)
+        session.flush()
+        for intent_id, state, remote_id, error in work.intents_done:
+            ledger.finish_intent(session, intent_id, state, remote_id, error)
+        for side, entity, remote_id, action, before, after in work.journal:
+            ledger.journal(session, run_id, side, entity, remote_id, action, before, after)
+        for link, path, base, crm, billing in work.conflicts:
+            ledger.open_conflict(session, int(link.id or 0), path, base, crm, billing)
+        for link, paths in work.agreed:
+            ledger.close_conflicts_for(session, int(link.id or 0), paths)
+        for issue in work.issues:
+            ledger.record_issue(session, *issue)
+        for side, module, record_id in work.settled:
+            ledger.settle_issue(session, side, module, record_id)
+        if cursor_name and cursor:
+            ledger.set_cursor(session, cursor_name, cursor)
+
+
+def finish_run_row(ledger: Ledger, run_id: int | None, report: RunReport) -> None:
+    """Close the run's row with its counts and its record errors."""
+    if run_id is None:
+        return
+    with ledger.store.write() as session:
+        row = session.get(SyncRun, run_id)
+        if row is None:
+            return
+        row.status = report.status
+        row.finished_at = now_utc()
+        row.counts_json = json.dumps(report.as_dict())
+        row.crm_calls = report.api_calls["crm"]
+        row.billing_calls = report.api_calls["billing"]
+        row.write_calls = report.write_calls
+        row.error_count = report.errors
+        row.message = report.message
+        session.add(row)
+        for item in report.items:
+            if item.action == "error":
+                session.add(
+                    RecordError(
+                        run_id=run_id,
+                        side="crm" if item.crm_id else "billing",
+                        record_id=item.crm_id or item.billing_id,
+                        reason=(item.reason or "error")[:60],
+                        message=item.reason or "",
+                    )
+                )
+
+
+def later(a: str, b: str) -> bool:
+    """Whether Zoho time `a` is after `b` (text order when either does not parse)."""
+    ta, tb = parse_time(a), parse_time(b)
+    if ta is None or tb is None:
+        return a > b
+    return ta > tb
+
+
+def cursor_value(newest: str | None, oldest_failure: str | None) -> str | None:
+    """One second before the newest change seen (CRM times have whole seconds, so a change in
+    the same second after the read is not missed), and never past a failed record."""
+    stamp = newest
+    if oldest_failure is not None and (stamp is None or later(stamp, oldest_failure)):
+        stamp = oldest_failure
+    moment = parse_time(stamp) if stamp else None
+    if moment is None:
+        return stamp
+    return (moment - timedelta(seconds=1)).isoformat(timespec="seconds")
