@@ -1,0 +1,374 @@
+"""The adapter between the operating screens and the services: the customer sync service
+(`sync/service.py`), the deals engine (`sync/deals/`) and the state store.
+
+Screens call this only from the App's thread workers for anything that reaches Zoho (every
+method that may block on the wire says so); store reads are short and may run anywhere. No
+textual here, and nothing below reaches httpx except through the services.
+
+Where the engine does not offer an operation yet, the method raises `NotAvailable` naming the
+service call it needs, so the screen can say so instead of pretending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import importlib
+import threading
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlmodel import col, select
+
+from zsync_tui.operate_queries import (
+    Budget,
+    ConflictRow,
+    CustomerFilter,
+    CustomerRow,
+    DealRow,
+    DuplicateRow,
+    DuplicateState,
+    ErrorGroup,
+    FieldValues,
+    Health,
+    JournalRow,
+    RunSummary,
+    StoreQueries,
+)
+from zsync_tui.runtime import Runtime
+from zsync_tui.store import Conflict, DuplicateMatch, RecordLink
+from zsync_tui.sync.config import IntegrationConfig
+from zsync_tui.sync.events import RunReport, SyncProgress
+from zsync_tui.sync.ledger import link_values, store_link_values
+from zsync_tui.sync.service import SyncService
+
+#: Billing's daily allowance when the plan is unknown (zoho/budget.py's default).
+BILLING_DAILY_CALLS = 2_500
+#: CRM credits per rolling 24 h of the lowest edition, used when the edition is unknown.
+CRM_DAILY_CREDITS = 5_000
+LINK_COLUMNS = ("crm_module", "crm_id", "billing_entity", "billing_id", "origin", "state")
+
+SearchMode = Literal["contacts", "accounts"]
+
+
+class NotAvailable(RuntimeError):
+    """The engine this build ships does not offer the operation yet."""
+
+
+def _missing(what: str, call: str, issue: int) -> NotAvailable:
+    return NotAvailable(
+        f"{what} is not available in this build: it needs {call} (issue {issue}); "
+        f"use the command line or update zsync"
+    )
+
+
+class OperateBackend:
+    """Everything the dashboard, conflicts, duplicates, customers, CRM search, deals, history
+    and settings screens ask of the services, for the runtime's profile."""
+
+    def __init__(self, runtime: Runtime, service: SyncService | None = None) -> None:
+        self.runtime = runtime
+        self.service = service or SyncService(runtime)
+        self._queries: StoreQueries | None = None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @property
+    def queries(self) -> StoreQueries:
+        """Store reads for the profile (ConnectFailed when the profile is not connected)."""
+        if self._queries is None:
+            profile = self.service.profile()
+            self._queries = StoreQueries(self.runtime.store, int(profile.id or 0))
+        return self._queries
+
+    def _engine_call(self, name: str, what: str, *args: Any, **kwargs: Any) -> Any:
+        method = getattr(self.service, name, None)
+        if method is None:
+            raise _missing(what, f"SyncService.{name}", 5)
+        result = method(*args, **kwargs)
+        if asyncio.iscoroutine(result):
+            return _run(result)
+        return result
+
+    def _deals_call(self, name: str, what: str, *args: Any) -> Any:
+        try:
+            module = importlib.import_module("zsync_tui.sync.deals")
+        except ImportError:
+            raise _missing(what, f"zsync_tui.sync.deals.{name}", 6) from None
+        service_type = getattr(module, "DealService", None)
+        if service_type is None or not hasattr(service_type, name):
+            raise _missing(what, f"DealService.{name}", 6)
+        result = getattr(service_type(self.runtime), name)(*args)
+        if asyncio.iscoroutine(result):
+            return _run(result)
+        return result
+
+    # -- configuration ---------------------------------------------------------------------
+
+    def config(self) -> IntegrationConfig:
+        return self.service.config()
+
+    def set_enabled(self, enabled: bool) -> None:
+        """Disable or reactivate every sync and trigger; links and history stay."""
+        self.service.set_enabled(enabled)
+
+    def set_interval(self, interval: str) -> IntegrationConfig:
+        """Change how often customers sync (`30m`, `2h`, ...); ConfigError names a bad value."""
+        config = IntegrationConfig.from_mapping(
+            {**self.config().model_dump(exclude_none=True), "interval": interval}
+        )
+        _run(self.service.save_config(config, check_remote=False))
+        return config
+
+    # -- health, budget, history -----------------------------------------------------------
+
+    def health(self) -> Health:
+        config = self.config()
+        return self.queries.health(config.enabled, config.interval_seconds)
+
+    def budget(self, now: datetime | None = None) -> Budget:
+        return self.queries.budget(now or datetime.now(UTC), CRM_DAILY_CREDITS, BILLING_DAILY_CALLS)
+
+    def runs(self) -> list[RunSummary]:
+        return self.queries.runs()
+
+    def run_errors(self, run_id: int) -> list[ErrorGroup]:
+        return self.queries.run_errors(run_id)
+
+    def run_journal(self, run_id: int) -> list[JournalRow]:
+        return self.queries.journal(run_id=run_id)
+
+    # -- runs (block on the wire) ----------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        dry_run: bool,
+        progress: Callable[[SyncProgress], None],
+        cancel: threading.Event,
+    ) -> RunReport:
+        """One sync run (or dry run) on this thread; `cancel` stops it between pages."""
+
+        async def go() -> RunReport:
+            stop = asyncio.Event()
+
+            async def watch() -> None:
+                while not cancel.is_set():
+                    await asyncio.sleep(0.05)
+                stop.set()
+
+            watcher = asyncio.create_task(watch())
+            try:
+                return await self.service.run(dry_run=dry_run, progress=progress, cancel=stop)
+            finally:
+                watcher.cancel()
+
+        return _run(go())
+
+    def fetch_one(self, record_id: str) -> RunReport:
+        """Pull one record (a CRM id or a Billing customer id) from CRM now."""
+        report: RunReport = self._engine_call(
+            "fetch_one", "Fetching one contact from CRM", record_id
+        )
+        return report
+
+    # -- conflicts -------------------------------------------------------------------------
+
+    def conflicts(self) -> list[ConflictRow]:
+        return self.queries.conflicts()
+
+    def link_fields(self, link_id: int) -> list[FieldValues]:
+        return self.queries.link_fields(link_id)
+
+    def resolve_conflict(
+        self, conflict_id: int, take: Literal["crm", "billing", "value"], value: str | None = None
+    ) -> None:
+        """Settle one conflict with CRM's value, Billing's, or `value`. The choice is kept on
+        the link and the next run writes it wherever it is not yet (the engine's rule)."""
+        if hasattr(self.service, "resolve_conflict"):
+            self._engine_call("resolve_conflict", "Resolving a conflict", conflict_id, take, value)
+            return
+        # The engine has no service call yet (only `zsync conflicts resolve`); this follows
+        # the same contract: an `override` on the link, the conflict marked resolved.
+        with self.runtime.store.write() as session:
+            row = session.get(Conflict, conflict_id)
+            if row is None or row.profile_id != self.queries.profile_id or row.state != "open":
+                raise NotAvailable(
+                    f"conflict {conflict_id} is no longer open: someone settled it already"
+                )
+            chosen = {"crm": row.crm_value, "billing": row.billing_value}.get(take, value)
+            link = session.get(RecordLink, row.link_id)
+            if link is not None:
+                values = link_values(link)
+                values["override"][row.field] = chosen
+                store_link_values(
+                    link, values["base"], values["crm"], values["billing"], values["override"]
+                )
+                link.billing_hash = None
+                link.billing_modified_time = None
+                session.add(link)
+            row.state = "resolved"
+            row.resolution = "set" if take == "value" else f"take {take}"
+            row.resolved_value = chosen
+            row.resolved_at = datetime.now(UTC)
+            session.add(row)
+
+    def resolve_field_everywhere(self, field: str, take: Literal["crm", "billing"]) -> int:
+        """Settle every open conflict of `field` the same way; how many were settled."""
+        settled = 0
+        for row in self.conflicts():
+            if row.field == field:
+                self.resolve_conflict(row.id, take)
+                settled += 1
+        return settled
+
+    # -- duplicates ------------------------------------------------------------------------
+
+    def count_duplicates(self, state: DuplicateState = "waiting", min_score: float = 0.0) -> int:
+        return self.queries.count_duplicates(state, min_score)
+
+    def duplicates(
+        self,
+        offset: int,
+        limit: int,
+        *,
+        state: DuplicateState = "waiting",
+        min_score: float = 0.0,
+        descending: bool = True,
+    ) -> list[DuplicateRow]:
+        return self.queries.duplicates(
+            offset, limit, state=state, min_score=min_score, descending=descending
+        )
+
+    def decide_duplicates(
+        self,
+        approve: bool,
+        ids: list[int] | None = None,
+        *,
+        min_score: float = 0.0,
+    ) -> int:
+        """Approve (link on the next run) or reject (create a new customer) matches: the
+        given ids, or every waiting match scoring at least `min_score`. How many changed."""
+        state = "approved" if approve else "rejected"
+        with self.runtime.store.write() as session:
+            query = select(DuplicateMatch).where(
+                DuplicateMatch.profile_id == self.queries.profile_id,
+                DuplicateMatch.state == "waiting",
+            )
+            if ids is not None:
+                query = query.where(col(DuplicateMatch.id).in_(ids))
+            else:
+                query = query.where(DuplicateMatch.score >= min_score)
+            rows = session.exec(query).all()
+            for row in rows:
+                row.state = state
+                session.add(row)
+        return len(rows)
+
+    # -- customers -------------------------------------------------------------------------
+
+    def count_customers(self, which: CustomerFilter = "all") -> int:
+        return self.queries.count_customers(which)
+
+    def customers(
+        self, offset: int, limit: int, which: CustomerFilter = "all"
+    ) -> list[CustomerRow]:
+        return self.queries.customers(offset, limit, which)
+
+    def customer(self, link_id: int) -> tuple[CustomerRow, list[FieldValues]] | None:
+        return self.queries.customer(link_id)
+
+    def customer_journal(self, row: CustomerRow) -> list[JournalRow]:
+        return self.queries.journal(remote_ids=(row.crm_id, row.billing_id), limit=200)
+
+    def push(self, link_ids: list[int]) -> RunReport:
+        """Send these customers' Billing values to CRM now (blocks on the wire)."""
+        report: RunReport = self._engine_call("push", "Pushing customers to CRM", link_ids)
+        return report
+
+    def unlink(self, link_ids: list[int]) -> int:
+        """Forget these links (the records stay on both sides)."""
+        count: int = self._engine_call("unlink", "Unlinking customers", link_ids)
+        return count
+
+    def fetch_many(self, rows: list[CustomerRow]) -> list[str]:
+        """Fetch each customer from CRM; the problems, one line per record that failed."""
+        problems = []
+        for row in rows:
+            report = self.fetch_one(row.crm_id)
+            if report.errors:
+                problems.extend(report.error_messages)
+        return problems
+
+    # -- CRM search (blocks on the wire) ---------------------------------------------------
+
+    def search_crm(self, mode: SearchMode, text: str) -> list[dict[str, Any]]:
+        """Contacts by first or last name, or accounts by name; each with `imported`."""
+        found: list[dict[str, Any]] = self._engine_call(
+            "search_crm",
+            "Searching CRM",
+            text,
+            module="Contacts" if mode == "contacts" else "Accounts",
+        )
+        return found
+
+    def account_contacts(self, account_id: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._engine_call(
+            "account_contacts", "Listing an account's contacts", account_id
+        )
+        return found
+
+    def import_crm(self, module: str, crm_id: str) -> RunReport:
+        """Bring one CRM record into Billing now and link it."""
+        report: RunReport = self._engine_call(
+            "import_crm", "Importing a CRM record", crm_id, module=module
+        )
+        return report
+
+    # -- deals -----------------------------------------------------------------------------
+
+    def deals(self) -> list[DealRow]:
+        return self.queries.deals()
+
+    def link_deal(self, deal_id: str, entity: str, billing_id: str) -> None:
+        """Tie a deal to a quote, sales order or invoice of its customer (blocks)."""
+        self._deals_call("link", "Linking a deal", deal_id, entity, billing_id)
+
+    def unlink_deal(self, deal_id: str, entity: str, billing_id: str) -> None:
+        """Dissociate a hand-made link; trigger links are refused with the reason (blocks)."""
+        self._deals_call("unlink", "Dissociating a deal", deal_id, entity, billing_id)
+
+    def simulate_deal(self, deal_id: str, stage: str) -> list[str]:
+        """What the triggers would do if the deal moved to `stage`; writes nothing (blocks)."""
+        lines: list[str] = self._deals_call("simulate", "Simulating a stage", deal_id, stage)
+        return lines
+
+    # -- links -----------------------------------------------------------------------------
+
+    def export_links(self, path: Path) -> int:
+        """Write every link of the profile to a CSV file; how many rows."""
+        with self.runtime.store.read() as session:
+            links = session.exec(
+                select(RecordLink)
+                .where(RecordLink.profile_id == self.queries.profile_id)
+                .order_by(col(RecordLink.id))
+            ).all()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(LINK_COLUMNS)
+            for link in links:
+                writer.writerow([getattr(link, name) for name in LINK_COLUMNS])
+        return len(links)
+
+    def import_links(self, path: Path) -> int:
+        """Read links back from a CSV file made by `export_links`; how many were added."""
+        count: int = self._engine_call("import_links", "Importing links", path)
+        return count
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Run a service coroutine on this (worker) thread's own loop."""
+    return asyncio.run(coroutine)

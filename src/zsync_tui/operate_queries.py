@@ -1,0 +1,556 @@
+"""What the operating screens show, read from the state store in short read transactions.
+
+Plain dataclasses out, SQL in; no textual and no wire. `OperateBackend` (operate_backend.py)
+builds on these and adds the calls that reach Zoho through the sync service.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, func, or_, select
+
+from zsync_tui.store import (
+    Conflict,
+    DealAction,
+    DealLink,
+    DuplicateMatch,
+    JournalEntry,
+    RecordError,
+    RecordLink,
+    Store,
+    SyncRun,
+)
+
+CustomerFilter = Literal["all", "from_crm", "linked", "unlinked", "failing"]
+CUSTOMER_FILTERS: tuple[CustomerFilter, ...] = ("all", "from_crm", "linked", "unlinked", "failing")
+DuplicateState = Literal["waiting", "approved", "rejected", "all"]
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def link_name(link: RecordLink) -> str:
+    """The party's name as last synced, else its CRM id."""
+    try:
+        values = json.loads(link.last_values_json or "{}")
+    except json.JSONDecodeError:
+        values = {}
+    for side in ("crm", "base", "billing"):
+        name = (values.get(side) or {}).get("display_name")
+        if isinstance(name, str) and name.strip():
+            return name
+    return link.crm_id
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as the dashboard and the history list show it."""
+
+    id: int
+    kind: str
+    dry_run: bool
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    crm_calls: int
+    billing_calls: int
+    write_calls: int
+    error_count: int
+    message: str | None
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return max(0.0, (self.finished_at - self.started_at).total_seconds())
+
+
+def run_summary(row: SyncRun) -> RunSummary:
+    try:
+        counts = json.loads(row.counts_json or "{}")
+    except json.JSONDecodeError:
+        counts = {}
+    return RunSummary(
+        id=int(row.id or 0),
+        kind=row.kind,
+        dry_run=row.dry_run,
+        status=row.status,
+        started_at=as_utc(row.started_at) or row.started_at,
+        finished_at=as_utc(row.finished_at),
+        crm_calls=row.crm_calls,
+        billing_calls=row.billing_calls,
+        write_calls=row.write_calls,
+        error_count=row.error_count,
+        message=row.message,
+        counts=counts,
+    )
+
+
+@dataclass(frozen=True)
+class Health:
+    """In sync, excluded and failing (by reason), what waits for the admin, and the runs."""
+
+    enabled: bool
+    in_sync: int
+    crm_deleted: int
+    excluded: dict[str, int]
+    failing: dict[str, int]
+    conflicts_waiting: int
+    duplicates_waiting: int
+    last_run: RunSummary | None
+    last_success_at: datetime | None
+    next_run_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Budget:
+    """API calls zsync's own runs spent, against the daily allowances."""
+
+    crm_used_24h: int
+    crm_limit: int | None
+    billing_used_today: int
+    billing_limit: int
+    hourly_calls: tuple[int, ...]  # oldest hour first, 24 buckets ending now
+
+
+@dataclass(frozen=True)
+class ConflictRow:
+    """An open conflict with the record it belongs to."""
+
+    id: int
+    link_id: int
+    name: str
+    field: str
+    base_value: str | None
+    crm_value: str | None
+    billing_value: str | None
+    crm_module: str
+    crm_id: str
+    billing_id: str
+
+
+@dataclass(frozen=True)
+class FieldValues:
+    """One field of a linked pair: last synced, CRM and Billing values, and whether it waits."""
+
+    field: str
+    base: str | None
+    crm: str | None
+    billing: str | None
+    conflict_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DuplicateRow:
+    """A CRM record and a Billing customer that look like the same party."""
+
+    id: int
+    crm_module: str
+    crm_id: str
+    billing_id: str
+    score: float
+    reasons: str
+    state: str
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    """A linked (or formerly linked) customer."""
+
+    link_id: int
+    name: str
+    crm_module: str
+    crm_id: str
+    billing_id: str
+    origin: str
+    state: str
+    last_synced_at: datetime | None
+    conflicts: int = 0
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    """One remote write, with the values before and after."""
+
+    id: int
+    run_id: int | None
+    side: str
+    entity: str
+    remote_id: str | None
+    action: str
+    before: str | None
+    after: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Errors of a run sharing one reason, with the records they hit."""
+
+    reason: str
+    records: tuple[tuple[str, str | None, str], ...]  # (side, record id, message)
+
+
+@dataclass(frozen=True)
+class DealRow:
+    """A deal with what it is linked to and what its triggers did."""
+
+    deal_id: str
+    links: tuple[tuple[str, str, str], ...]  # (entity, billing id, origin)
+    actions: tuple[tuple[str, int, str, str | None], ...]  # (action, generation, state, message)
+
+
+def _journal_row(row: JournalEntry) -> JournalRow:
+    return JournalRow(
+        int(row.id or 0),
+        row.run_id,
+        row.side,
+        row.entity,
+        row.remote_id,
+        row.action,
+        row.before_json,
+        row.after_json,
+        as_utc(row.at) or row.at,
+    )
+
+
+class StoreQueries:
+    """Reads for one profile's operating screens; every call is one short read transaction."""
+
+    def __init__(self, store: Store, profile_id: int) -> None:
+        self.store = store
+        self.profile_id = profile_id
+
+    # -- runs and health -------------------------------------------------------------------
+
+    def last_run(self, session: Session, *, ok_only: bool = False) -> SyncRun | None:
+        query = select(SyncRun).where(
+            SyncRun.profile_id == self.profile_id,
+            SyncRun.dry_run == False,  # noqa: E712
+            SyncRun.status != "running",
+        )
+        if ok_only:
+            query = query.where(SyncRun.status == "ok")
+        return session.exec(query.order_by(col(SyncRun.id).desc())).first()
+
+    def failing_by_reason(self, session: Session, run_id: int) -> dict[str, int]:
+        rows = session.exec(
+            select(RecordError.reason, func.count())
+            .where(RecordError.run_id == run_id)
+            .group_by(RecordError.reason)
+        ).all()
+        return dict(sorted(((reason, int(n)) for reason, n in rows), key=lambda kv: -kv[1]))
+
+    def health(self, enabled: bool, interval_s: int) -> Health:
+        pid = self.profile_id
+        with self.store.read() as session:
+            states = dict(
+                session.exec(
+                    select(RecordLink.state, func.count())
+                    .where(RecordLink.profile_id == pid)
+                    .group_by(RecordLink.state)
+                ).all()
+            )
+            conflicts = session.exec(
+                select(func.count()).where(Conflict.profile_id == pid, Conflict.state == "open")
+            ).one()
+            waiting = session.exec(
+                select(func.count()).where(
+                    DuplicateMatch.profile_id == pid, DuplicateMatch.state == "waiting"
+                )
+            ).one()
+            last = self.last_run(session)
+            last_ok = self.last_run(session, ok_only=True)
+            failing = self.failing_by_reason(session, int(last.id or 0)) if last else {}
+        summary = run_summary(last) if last else None
+        next_run = None
+        if enabled and summary and summary.finished_at:
+            next_run = summary.finished_at + timedelta(seconds=interval_s)
+        return Health(
+            enabled=enabled,
+            in_sync=int(states.get("linked", 0)),
+            crm_deleted=int(states.get("crm_deleted", 0)),
+            excluded=dict((summary.counts.get("skipped_by_reason") or {}) if summary else {}),
+            failing=failing,
+            conflicts_waiting=int(conflicts),
+            duplicates_waiting=int(waiting),
+            last_run=summary,
+            last_success_at=as_utc(last_ok.finished_at) if last_ok else None,
+            next_run_at=next_run,
+        )
+
+    def budget(self, now: datetime, crm_limit: int | None, billing_limit: int) -> Budget:
+        since = now - timedelta(hours=24)
+        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        buckets = [0] * 24
+        crm_used = billing_today = 0
+        with self.store.read() as session:
+            rows = session.exec(
+                select(SyncRun.started_at, SyncRun.crm_calls, SyncRun.billing_calls).where(
+                    SyncRun.profile_id == self.profile_id,
+                    SyncRun.started_at >= since,
+                )
+            ).all()
+        for started, crm_calls, billing_calls in rows:
+            moment = as_utc(started) or now
+            crm_used += crm_calls
+            if moment >= midnight:
+                billing_today += billing_calls
+            hour = int((now - moment).total_seconds() // 3600)
+            if 0 <= hour < 24:
+                buckets[23 - hour] += crm_calls + billing_calls
+        return Budget(crm_used, crm_limit, billing_today, billing_limit, tuple(buckets))
+
+    def runs(self, limit: int = 200) -> list[RunSummary]:
+        with self.store.read() as session:
+            rows = session.exec(
+                select(SyncRun)
+                .where(SyncRun.profile_id == self.profile_id)
+                .order_by(col(SyncRun.id).desc())
+                .limit(limit)
+            ).all()
+        return [run_summary(row) for row in rows]
+
+    def run_errors(self, run_id: int) -> list[ErrorGroup]:
+        with self.store.read() as session:
+            rows = session.exec(
+                select(RecordError).where(RecordError.run_id == run_id).order_by(RecordError.reason)
+            ).all()
+        grouped: dict[str, list[tuple[str, str | None, str]]] = {}
+        for row in rows:
+            grouped.setdefault(row.reason, []).append((row.side, row.record_id, row.message))
+        order = Counter({reason: len(items) for reason, items in grouped.items()})
+        return [ErrorGroup(reason, tuple(grouped[reason])) for reason, _ in order.most_common()]
+
+    def journal(
+        self, *, run_id: int | None = None, remote_ids: tuple[str, ...] = (), limit: int = 500
+    ) -> list[JournalRow]:
+        query = select(JournalEntry).where(JournalEntry.profile_id == self.profile_id)
+        if run_id is not None:
+            query = query.where(JournalEntry.run_id == run_id)
+        if remote_ids:
+            query = query.where(col(JournalEntry.remote_id).in_(remote_ids))
+        with self.store.read() as session:
+            rows = session.exec(query.order_by(col(JournalEntry.id).desc()).limit(limit)).all()
+        return [_journal_row(row) for row in rows]
+
+    # -- conflicts -------------------------------------------------------------------------
+
+    def conflicts(self) -> list[ConflictRow]:
+        with self.store.read() as session:
+            rows = session.exec(
+                select(Conflict, RecordLink)
+                .join(RecordLink, col(RecordLink.id) == Conflict.link_id)
+                .where(Conflict.profile_id == self.profile_id, Conflict.state == "open")
+                .order_by(col(Conflict.id))
+            ).all()
+        return [
+            ConflictRow(
+                int(c.id or 0),
+                c.link_id,
+                link_name(link),
+                c.field,
+                c.base_value,
+                c.crm_value,
+                c.billing_value,
+                link.crm_module,
+                link.crm_id,
+                link.billing_id,
+            )
+            for c, link in rows
+        ]
+
+    def link_fields(self, link_id: int) -> list[FieldValues]:
+        """Every mapped field of a link side by side, open conflicts first."""
+        with self.store.read() as session:
+            link = session.get(RecordLink, link_id)
+            open_rows = session.exec(
+                select(Conflict).where(Conflict.link_id == link_id, Conflict.state == "open")
+            ).all()
+        if link is None or link.profile_id != self.profile_id:
+            return []
+        try:
+            values = json.loads(link.last_values_json or "{}")
+        except json.JSONDecodeError:
+            values = {}
+        base, crm, billing = (dict(values.get(k) or {}) for k in ("base", "crm", "billing"))
+        waiting = {
+            row.field: FieldValues(
+                row.field, row.base_value, row.crm_value, row.billing_value, row.id
+            )
+            for row in open_rows
+        }
+        names = sorted((set(base) | set(crm) | set(billing)) - set(waiting))
+        agreed = [
+            FieldValues(name, _text(base.get(name)), _text(crm.get(name)), _text(billing.get(name)))
+            for name in names
+        ]
+        return [*waiting.values(), *agreed]
+
+    # -- duplicates ------------------------------------------------------------------------
+
+    def _duplicate_where(
+        self, state: DuplicateState, min_score: float
+    ) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [
+            col(DuplicateMatch.profile_id) == self.profile_id,
+            col(DuplicateMatch.score) >= min_score,
+        ]
+        if state != "all":
+            where.append(col(DuplicateMatch.state) == state)
+        return where
+
+    def count_duplicates(self, state: DuplicateState = "waiting", min_score: float = 0.0) -> int:
+        with self.store.read() as session:
+            return int(
+                session.exec(
+                    select(func.count()).where(*self._duplicate_where(state, min_score))
+                ).one()
+            )
+
+    def duplicates(
+        self,
+        offset: int,
+        limit: int,
+        *,
+        state: DuplicateState = "waiting",
+        min_score: float = 0.0,
+        descending: bool = True,
+    ) -> list[DuplicateRow]:
+        order = col(DuplicateMatch.score).desc() if descending else col(DuplicateMatch.score)
+        with self.store.read() as session:
+            rows = session.exec(
+                select(DuplicateMatch)
+                .where(*self._duplicate_where(state, min_score))
+                .order_by(order, col(DuplicateMatch.id))
+                .offset(offset)
+                .limit(limit)
+            ).all()
+        return [
+            DuplicateRow(
+                int(r.id or 0), r.crm_module, r.crm_id, r.billing_id, r.score, r.reasons, r.state
+            )
+            for r in rows
+        ]
+
+    # -- customers -------------------------------------------------------------------------
+
+    def _customer_where(self, session: Session, which: CustomerFilter) -> list[Any]:
+        where: list[Any] = [col(RecordLink.profile_id) == self.profile_id]
+        if which == "from_crm":
+            where.append(col(RecordLink.origin) == "crm")
+        elif which == "linked":
+            where.append(col(RecordLink.state) == "linked")
+        elif which == "unlinked":
+            where.append(col(RecordLink.state) != "linked")
+        elif which == "failing":
+            last = self.last_run(session)
+            failed_ids = select(RecordError.record_id).where(
+                RecordError.run_id == (last.id if last else -1)
+            )
+            in_conflict = select(Conflict.link_id).where(
+                Conflict.profile_id == self.profile_id, Conflict.state == "open"
+            )
+            where.append(
+                or_(
+                    col(RecordLink.crm_id).in_(failed_ids),
+                    col(RecordLink.billing_id).in_(failed_ids),
+                    col(RecordLink.id).in_(in_conflict),
+                )
+            )
+        return where
+
+    def count_customers(self, which: CustomerFilter = "all") -> int:
+        with self.store.read() as session:
+            where = self._customer_where(session, which)
+            return int(session.exec(select(func.count()).where(*where)).one())
+
+    def customers(
+        self, offset: int, limit: int, which: CustomerFilter = "all"
+    ) -> list[CustomerRow]:
+        with self.store.read() as session:
+            where = self._customer_where(session, which)
+            links = session.exec(
+                select(RecordLink)
+                .where(*where)
+                .order_by(col(RecordLink.id))
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            ids = [int(link.id or 0) for link in links]
+            waiting = dict(
+                session.exec(
+                    select(Conflict.link_id, func.count())
+                    .where(col(Conflict.link_id).in_(ids), Conflict.state == "open")
+                    .group_by(col(Conflict.link_id))
+                ).all()
+            )
+        return [customer_row(link, int(waiting.get(int(link.id or 0), 0))) for link in links]
+
+    def customer(self, link_id: int) -> tuple[CustomerRow, list[FieldValues]] | None:
+        with self.store.read() as session:
+            link = session.get(RecordLink, link_id)
+        if link is None or link.profile_id != self.profile_id:
+            return None
+        fields = self.link_fields(link_id)
+        waiting = sum(1 for f in fields if f.conflict_id is not None)
+        return customer_row(link, waiting), fields
+
+    # -- deals -----------------------------------------------------------------------------
+
+    def deals(self) -> list[DealRow]:
+        with self.store.read() as session:
+            links = session.exec(
+                select(DealLink)
+                .where(DealLink.profile_id == self.profile_id)
+                .order_by(col(DealLink.id))
+            ).all()
+            actions = session.exec(
+                select(DealAction)
+                .where(DealAction.profile_id == self.profile_id)
+                .order_by(col(DealAction.id))
+            ).all()
+        by_deal: dict[str, tuple[list[tuple[str, str, str]], list[Any]]] = {}
+        for link in links:
+            by_deal.setdefault(link.deal_id, ([], []))[0].append(
+                (link.billing_entity, link.billing_id, link.origin)
+            )
+        for action in actions:
+            by_deal.setdefault(action.deal_id, ([], []))[1].append(
+                (action.action, action.generation, action.state, action.message)
+            )
+        return [
+            DealRow(deal_id, tuple(found), tuple(done))
+            for deal_id, (found, done) in sorted(by_deal.items())
+        ]
+
+
+def customer_row(link: RecordLink, conflicts: int) -> CustomerRow:
+    return CustomerRow(
+        int(link.id or 0),
+        link_name(link),
+        link.crm_module,
+        link.crm_id,
+        link.billing_id,
+        link.origin,
+        link.state,
+        as_utc(link.last_synced_at),
+        conflicts,
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

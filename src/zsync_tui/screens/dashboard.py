@@ -1,0 +1,183 @@
+"""The operate mode's home: health, last and next run, the API budget, the running sync.
+
+Figures come from the App's runner (a periodic one-shot refresh) as `OperateRefreshed`; the
+running sync's progress as `OperateSyncProgressed`. Sync now, dry run and cancel act on the
+runner, so a sync keeps running whichever screen is shown.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.table import Table
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from zsync_tui.operate_queries import Health
+from zsync_tui.operate_runner import (
+    OperateRefreshed,
+    OperateSyncFinished,
+    OperateSyncProgressed,
+    OperateSyncStarted,
+)
+from zsync_tui.screens.operate_base import OperateScreen, open_operate_screen
+from zsync_tui.sync.events import RunReport
+from zsync_tui.widgets.budget_gauge import BudgetGauge
+from zsync_tui.widgets.progress_panel import ProgressPanel
+
+
+def when(moment: datetime | None) -> str:
+    return "never" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def health_table(health: Health) -> Table:
+    """In sync, excluded and failing by reason, and what waits for the admin."""
+    table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
+    table.add_column(ratio=3)
+    table.add_column(justify="right", ratio=1)
+    table.add_row("In sync", f"{health.in_sync:,}", style="green")
+    excluded = sum(health.excluded.values()) + health.crm_deleted
+    table.add_row("Excluded", f"{excluded:,}")
+    for reason, count in sorted(health.excluded.items(), key=lambda kv: -kv[1])[:3]:
+        table.add_row(f"  {reason}", f"{count:,}", style="dim")
+    if health.crm_deleted:
+        table.add_row("  deleted in CRM (link kept)", f"{health.crm_deleted:,}", style="dim")
+    failing = sum(health.failing.values())
+    table.add_row("Failing", f"{failing:,}", style="red" if failing else "")
+    for reason, count in list(health.failing.items())[:3]:
+        table.add_row(f"  {reason}", f"{count:,}", style="dim")
+    table.add_row(
+        "Conflicts waiting (c)",
+        f"{health.conflicts_waiting:,}",
+        style="yellow" if health.conflicts_waiting else "",
+    )
+    table.add_row(
+        "Duplicates to review (d)",
+        f"{health.duplicates_waiting:,}",
+        style="yellow" if health.duplicates_waiting else "",
+    )
+    return table
+
+
+def runs_text(health: Health) -> str:
+    last = health.last_run
+    state = "enabled" if health.enabled else "DISABLED (Settings → r to reactivate)"
+    lines = [f"Integration {state}"]
+    if last is None:
+        lines.append("Last run: none yet · press n to sync now")
+    else:
+        lines.append(f"Last run: {last.status} at {when(last.finished_at or last.started_at)}")
+    lines.append(f"Last success: {when(health.last_success_at)}")
+    nxt = when(health.next_run_at) if health.next_run_at else "not scheduled"
+    lines.append(f"Next run: {nxt}")
+    return "\n".join(lines)
+
+
+def outcome_text(report: RunReport | None, dry_run: bool, problem: str | None) -> str:
+    """One line on how a run ended."""
+    if problem is not None:
+        return f"The sync could not run: {problem}"
+    assert report is not None
+    what = "Dry run" if dry_run else "Sync"
+    created = report.created["billing"] + report.created["crm"]
+    updated = report.updated["billing"] + report.updated["crm"]
+    words = (
+        f"{what} {report.status}: {created} created, {updated} updated, {report.linked} linked, "
+        f"{report.skipped} skipped, {report.conflicts} conflicts, {report.errors} errors"
+    )
+    if report.resumes_at is not None:
+        words += f"; resumes at {when(report.resumes_at)}"
+    return words
+
+
+class DashboardScreen(OperateScreen):
+    """Health, runs, budget and the live sync; the way to every other screen."""
+
+    IS_HOME = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "sync", "Sync now"),
+        Binding("y", "dry_run", "Dry run"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("c", "go('conflicts')", "Conflicts"),
+        Binding("d", "go('duplicates')", "Duplicates"),
+        Binding("u", "go('customers')", "Customers"),
+        Binding("s", "go('crm_search')", "Search CRM"),
+        Binding("l", "go('deals')", "Deals"),
+        Binding("h", "go('history')", "History"),
+        Binding("o", "go('settings')", "Settings"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="dashboard"):
+            with Vertical(id="health-box", classes="panel"):
+                yield Static("Reading the state…", id="health")
+            yield Static("", id="runs", classes="panel")
+            yield BudgetGauge(id="budget", classes="panel")
+            yield ProgressPanel(id="progress")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.runner.subscribe(self)
+        self.runner.subscribe(self.query_one(ProgressPanel))
+        if self.runner.state.running:
+            self.query_one(ProgressPanel).begin(self.runner.state.dry_run)
+        self.runner.refresh_now()
+
+    def on_unmount(self) -> None:
+        self.runner.unsubscribe(self)
+
+    # -- what the runner reports -----------------------------------------------------------
+
+    def on_operate_refreshed(self, event: OperateRefreshed) -> None:
+        if event.problem is not None:
+            self.query_one("#health", Static).update(
+                f"The state could not be read: {event.problem}"
+            )
+            return
+        if event.health is not None:
+            self.query_one("#health", Static).update(health_table(event.health))
+            self.query_one("#runs", Static).update(runs_text(event.health))
+        if event.budget is not None:
+            self.query_one(BudgetGauge).show(event.budget)
+
+    @on(OperateSyncStarted)
+    def _started(self, event: OperateSyncStarted) -> None:
+        self.query_one(ProgressPanel).begin(event.dry_run)
+
+    @on(OperateSyncFinished)
+    def _finished(self, event: OperateSyncFinished) -> None:
+        text = outcome_text(event.report, event.dry_run, event.problem)
+        self.query_one(ProgressPanel).finish(text)
+        if event.problem is not None:
+            self.tell(text, problem=True)
+        elif event.dry_run and event.report is not None and self.app.screen is self:
+            from zsync_tui.screens.dry_run import DryRunScreen
+
+            self.app.push_screen(DryRunScreen(event.report))
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_sync(self) -> None:
+        if not self.runner.start_sync(dry_run=False):
+            self.tell("A sync is already running; x cancels it.")
+
+    def action_dry_run(self) -> None:
+        if not self.runner.start_sync(dry_run=True):
+            self.tell("A sync is already running; x cancels it.")
+
+    def action_cancel(self) -> None:
+        if self.runner.cancel_sync():
+            self.tell("Stopping after the current page…")
+        else:
+            self.tell("No sync is running.")
+
+    def action_go(self, name: str) -> None:
+        open_operate_screen(self.app, name)
+
+
+__all__ = ["DashboardScreen", "OperateSyncProgressed"]

@@ -1,0 +1,103 @@
+"""History: runs with their counts, duration, API calls and errors grouped by reason (with
+their records), and the journal of each write with its values before and after."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from zsync_tui.operate_queries import RunSummary
+from zsync_tui.screens.operate_base import OperateScreen
+
+
+def run_cells(run: RunSummary) -> tuple[str, ...]:
+    duration = "running" if run.duration_s is None else f"{run.duration_s:,.1f}s"
+    kind = "dry run" if run.dry_run else run.kind
+    counts = run.counts
+    created = sum((counts.get("created") or {}).values())
+    updated = sum((counts.get("updated") or {}).values())
+    return (
+        str(run.id),
+        run.started_at.strftime("%m-%d %H:%M"),
+        kind,
+        run.status,
+        f"+{created} ~{updated} ={counts.get('linked', 0)}",
+        duration,
+        f"{run.crm_calls}/{run.billing_calls}",
+        str(run.error_count),
+    )
+
+
+class HistoryScreen(OperateScreen):
+    """Every run, newest first; `j` toggles between a run's errors and its journal."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back"),
+        Binding("j", "toggle_journal", "Errors/Journal"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[RunSummary] = []
+        self.show_journal = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="detail-title", classes="title")
+        yield DataTable(id="detail", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#runs", DataTable).add_columns(
+            "Run", "Started", "Kind", "Status", "+new ~upd =link", "Took", "CRM/Bill", "Err"
+        )
+        self.runs = self.backend.runs()
+        table = self.query_one("#runs", DataTable)
+        for run in self.runs:
+            table.add_row(*run_cells(run), key=str(run.id))
+        if not self.runs:
+            self.query_one("#detail-title", Static).update("No run yet: n on the dashboard syncs.")
+        else:
+            self.show_detail()
+
+    @property
+    def selected(self) -> RunSummary | None:
+        table = self.query_one("#runs", DataTable)
+        if not self.runs or not 0 <= table.cursor_row < len(self.runs):
+            return None
+        return self.runs[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#runs")
+    def show_detail(self) -> None:
+        run = self.selected
+        if run is None:
+            return
+        detail = self.query_one("#detail", DataTable)
+        detail.clear(columns=True)
+        title = self.query_one("#detail-title", Static)
+        if self.show_journal:
+            entries = self.backend.run_journal(run.id)
+            title.update(f"Run {run.id}: {len(entries)} writes (j: errors)")
+            detail.add_columns("Side", "Record", "Action", "Before", "After")
+            for e in entries:
+                detail.add_row(
+                    e.side, e.remote_id or "", e.action, (e.before or "")[:30], (e.after or "")[:30]
+                )
+            return
+        groups = self.backend.run_errors(run.id)
+        total = sum(len(group.records) for group in groups)
+        note = f" · {run.message}" if run.message else ""
+        title.update(f"Run {run.id}: {total} errors in {len(groups)} reasons{note} (j: journal)")
+        detail.add_columns("Reason", "Side", "Record", "Message")
+        for group in groups:
+            for side, record_id, message in group.records:
+                detail.add_row(group.reason, side, record_id or "", message[:50])
+
+    def action_toggle_journal(self) -> None:
+        self.show_journal = not self.show_journal
+        self.show_detail()

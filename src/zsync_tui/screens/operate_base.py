@@ -1,0 +1,113 @@
+"""What the operating screens share: the runner and backend, navigation, the command palette.
+
+Every operating screen is pushed on top of the dashboard; Escape goes back. The command
+palette (ctrl+p) offers the main actions from any of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from zsync_tui.operate_backend import OperateBackend
+from zsync_tui.operate_runner import OperateRunner, runner_for
+from zsync_tui.resources import stylesheet
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+
+def screen_factories() -> dict[str, tuple[str, type[Screen[None]]]]:
+    """Each operating screen by name: (palette title, class). Imported on first use."""
+    from zsync_tui.screens.conflicts import ConflictsScreen
+    from zsync_tui.screens.crm_search import CrmSearchScreen
+    from zsync_tui.screens.customers import CustomersScreen
+    from zsync_tui.screens.deals import DealsScreen
+    from zsync_tui.screens.duplicates_review import DuplicatesReviewScreen
+    from zsync_tui.screens.history import HistoryScreen
+    from zsync_tui.screens.settings_screen import SettingsScreen
+
+    return {
+        "conflicts": ("Open conflicts", ConflictsScreen),
+        "duplicates": ("Review duplicates", DuplicatesReviewScreen),
+        "customers": ("Open customers", CustomersScreen),
+        "crm_search": ("Search CRM and import", CrmSearchScreen),
+        "deals": ("Open deals", DealsScreen),
+        "history": ("Open history", HistoryScreen),
+        "settings": ("Open settings", SettingsScreen),
+    }
+
+
+def open_operate_screen(app: App[object], name: str) -> None:
+    """Show the named operating screen right above the dashboard."""
+    _title, screen_type = screen_factories()[name]
+    if isinstance(app.screen, screen_type):
+        return
+    while (
+        len(app.screen_stack) > 1
+        and isinstance(app.screen, OperateScreen)
+        and not app.screen.IS_HOME
+    ):
+        app.pop_screen()
+    app.push_screen(screen_type())
+
+
+class OperateCommands(Provider):
+    """The command palette's main actions: sync, dry run, cancel, and each screen."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        app = self.app
+        runner = runner_for(app)
+        found: list[tuple[str, str, Callable[[], object]]] = [
+            ("Sync now", "Run a customer sync now", partial(runner.start_sync, False)),
+            ("Dry run", "What a sync would do; writes nothing", partial(runner.start_sync, True)),
+            ("Cancel sync", "Stop the running sync after its current page", runner.cancel_sync),
+        ]
+        for name, (title, _screen) in screen_factories().items():
+            go = partial(open_operate_screen, app, name)
+            found.append((title, f"Go to {name.replace('_', ' ')}", go))
+        return found
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class OperateScreen(Screen[None]):
+    """Base of the operating screens."""
+
+    CSS_PATH = [stylesheet("operate.tcss")]
+    COMMANDS = Screen.COMMANDS | {OperateCommands}
+    IS_HOME: ClassVar[bool] = False
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    @property
+    def runner(self) -> OperateRunner:
+        return runner_for(self.app)
+
+    @property
+    def backend(self) -> OperateBackend:
+        return self.runner.backend
+
+    def action_back(self) -> None:
+        if not self.IS_HOME and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def tell(self, text: str, *, problem: bool = False) -> None:
+        """A toast: problems stay longer and say what to do next."""
+        if problem:
+            self.notify(text, severity="error", timeout=8)
+        else:
+            self.notify(text, timeout=4)
