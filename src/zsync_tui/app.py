@@ -80,9 +80,9 @@ class ZsyncApp(App[None]):
         return self._step_screen(self.steps[0])
 
     def _operate_screen(self) -> Screen[None]:
-        from zsync_tui.screens.integration import IntegrationScreen
+        from zsync_tui.screens.dashboard import DashboardScreen
 
-        return IntegrationScreen()
+        return DashboardScreen()
 
     def open_setup(self, steps: tuple[StepId, ...] = STEP_ORDER) -> None:
         """Start (or restart) the flow over these steps, pre-filled from what is saved."""
