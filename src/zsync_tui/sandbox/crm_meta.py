@@ -83,7 +83,7 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "quick_sequence_number": "1",
     "email_parser": {"fields_update_supported": False, "record_operations_supported": False},
     "rollup_summary": None,
-    "refer_from_field": {},
+    "refer_from_field": None,
     "created_time": None,
     "modified_time": None,
     "show_type": 7,
@@ -94,24 +94,24 @@ FIELD_DEFAULTS: dict[str, Any] = {
     "file_upolad_optionlist": [],
     "profiles": [],
     "view_type": {"view": True, "edit": True, "quick_create": False, "create": True},
-    "sub_module": {},
+    "sub_module": None,
     "subform": None,
-    "external": {},
+    "external": None,
     "formula": None,
     "convert_mapping": {},
     "multiselectlookup": None,
-    "multiuserlookup": {},
-    "autonumber": {},
+    "multiuserlookup": None,
+    "autonumber": None,
     "auto_number": None,
-    "crypt": {},
-    "tooltip": {},
-    "history_tracking": {},
-    "association_details": {},
+    "crypt": None,
+    "tooltip": None,
+    "history_tracking": None,
+    "association_details": None,
     "allowed_modules": [],
     "additional_column": None,
     "common.picklist": None,
     "hipaa_compliance_enabled": False,
-    "hipaa_compliance": {},
+    "hipaa_compliance": None,
     "_update_existing_records": False,
     "number_separator": False,
     "textarea": {},
@@ -233,7 +233,7 @@ def field_json(
             "field_read_only": field.read_only,
             "custom_field": field.api_name.endswith("__c"),
             "visible": True,
-            "associated_module": {"module": module, "id": MODULE_IDS[module]},
+            "associated_module": {"api_name": module, "id": MODULE_IDS[module]},
             "pick_list_values": _picklist(field) if field.data_type == "picklist" else [],
             "lookup": {
                 "module": {"api_name": field.lookup, "id": MODULE_IDS[field.lookup]},
@@ -415,7 +415,18 @@ async def org(request: Request) -> Response:
     info.setdefault("call_icon", "")
     info.setdefault("oauth_presence", True)
     info.setdefault("zia_zgid", 0)
-    info.setdefault("checkin_preferences", {"location_data_type": "latitude_longitude"})
+    # The OAS requires every licence key; the sandbox licence never runs out.
+    info["license_details"] = {
+        "paid_expiry": "2099-12-31T00:00:00+00:00",
+        "trial_type": None,
+        "trial_expiry": None,
+        "trial_action": "",
+        **(info.get("license_details") or {}),
+    }
+    info.setdefault(
+        "checkin_preferences",
+        {"location_data_type": "latitude_longitude", "restricted_event_types": None},
+    )
     return json_reply({"org": [info]})
 
 
