@@ -8,6 +8,7 @@ from zsync_tui import __version__
 from zsync_tui.commands.connect import connect_command
 from zsync_tui.commands.doctor import doctor
 from zsync_tui.commands.links_cmd import LINK_COMMANDS
+from zsync_tui.commands.sandbox_cmd import sandbox_group
 from zsync_tui.commands.settings_cmd import settings_group
 from zsync_tui.commands.sync_cmd import SYNC_COMMANDS
 from zsync_tui.runtime import Runtime
@@ -52,5 +53,6 @@ def main(ctx: click.Context, data_dir: str | None, profile: str | None) -> None:
 main.add_command(doctor)
 main.add_command(connect_command, name="connect")
 main.add_command(settings_group)
+main.add_command(sandbox_group)
 for _sync_command in SYNC_COMMANDS + LINK_COMMANDS:
     main.add_command(_sync_command)

@@ -67,6 +67,15 @@ class Zoho:
         answer: dict[str, Any] = self.admin("GET", "/stats").json()
         return answer
 
+    def freeze_at(self, epoch: float) -> None:
+        """Stop the sandbox clock at `epoch` and log in again (old tokens die with the jump)."""
+        assert self.admin("POST", "/clock", json={"set": epoch, "freeze": True}).status_code == 200
+        self.refresh()
+
+    def advance(self, seconds: float) -> None:
+        """Move the sandbox clock on."""
+        assert self.admin("POST", "/clock", json={"advance": seconds}).status_code == 200
+
     def refresh(self) -> str:
         self.token = fetch_token(self.running, self.http)
         return self.token

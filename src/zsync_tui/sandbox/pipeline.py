@@ -7,7 +7,6 @@ the connection after a write was applied; maybe trickle the reply out slowly."""
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -276,4 +275,4 @@ class SandboxPipeline:
                 "code": BILLING_NOT_AUTHORIZED,
                 "message": "You are not authorized to perform this operation",
             }
-        await self._reply(send, 401, json.dumps(body).encode())
+        await self._reply(send, 401, dumps(body))

@@ -21,6 +21,17 @@ POOL_MAX = 400
 DAY = 86400.0
 
 
+_FAKERS: dict[str, Faker] = {}
+
+
+def _faker(locale: str) -> Faker:
+    """One Faker per locale per process (building one is slow); callers reseed it."""
+    fake = _FAKERS.get(locale)
+    if fake is None:
+        fake = _FAKERS[locale] = Faker(locale)
+    return fake
+
+
 class _Pools:
     """Small per-locale pools of Faker values, combined at random: fast for 100k records."""
 
@@ -32,7 +43,7 @@ class _Pools:
         self.jobs: list[str] = []
         per_locale = max(4, min(POOL_MAX, size) // len(LOCALES) + 1)
         for index, locale in enumerate(LOCALES):
-            fake = Faker(locale)
+            fake = _faker(locale)
             fake.seed_instance(seed * 100 + index)
             country = fake.current_country() if locale != "en_GB" else "United Kingdom"
             for _ in range(per_locale):
@@ -49,6 +60,13 @@ class _Pools:
 def _slug(text: str) -> str:
     kept = "".join(ch.lower() for ch in text if ch.isascii() and ch.isalnum())
     return kept[:20] or "company"
+
+
+def normal_name(name: str) -> str:
+    """A loose form for spotting accidental matches: case, spaces, '&', legal suffixes."""
+    words = name.lower().replace("&", " and ").replace(".", " ").replace(",", " ").split()
+    suffixes = {"ltd", "limited", "inc", "incorporated", "llc", "l", "c", "co", "gmbh"}
+    return " ".join(w for w in words if w not in suffixes)
 
 
 def near_duplicate(name: str, variant: int) -> str:
@@ -107,7 +125,7 @@ class Seeder:
         return self.world
 
     def _org_and_users(self) -> None:
-        fake = Faker("en_US")
+        fake = _faker("en_US")
         fake.seed_instance(self.options.seed)
         company = fake.company()
         domain = _slug(company) + ".example.com"
@@ -318,15 +336,28 @@ class Seeder:
         planted = min(
             self.options.duplicates, self.options.customers, len(accounts) + len(contacts)
         )
+        taken = {normal_name(a["Account_Name"]) for a in accounts}
+        taken |= {normal_name(c["Full_Name"]) for c in contacts}
+        linked = 0 if self.options.customers <= planted else max(1, self.options.customers // 10)
         for index in range(self.options.customers):
             created = self._time(365)
+            link: tuple[str, str] | None = None
             if index < planted:
                 body = self._planted(index, accounts, contacts)
+            elif index < planted + linked and accounts:
+                account = accounts[-1 - (index - planted) % len(accounts)]
+                body = {
+                    "display_name": account["Account_Name"],
+                    "company_name": account["Account_Name"],
+                    "customer_sub_type": "business",
+                    "email": f"billing@{_slug(account['Account_Name'])}.example.com",
+                }
+                link = ("zcrm_account_id", account["id"])
             elif rng.random() < 0.6:
-                name = rng.choice(self.pools.companies)
+                name = self._fresh_name(rng.choice(self.pools.companies), index, taken)
                 first, last = rng.choice(self.pools.names)
                 body = {
-                    "display_name": f"{name} {index}" if rng.random() < 0.5 else name,
+                    "display_name": name,
                     "company_name": name,
                     "customer_sub_type": "business",
                     "first_name": first,
@@ -335,11 +366,12 @@ class Seeder:
                 }
             else:
                 first, last = rng.choice(self.pools.names)
+                full = self._fresh_name(f"{first} {last}", index, taken)
                 body = {
-                    "display_name": f"{first} {last}",
+                    "display_name": full,
                     "customer_sub_type": "individual",
                     "first_name": first,
-                    "last_name": last,
+                    "last_name": full[len(first) + 1 :] if full.startswith(first + " ") else last,
                     "email": f"{_slug(first + last)}{index}@mail.example.net",
                 }
             street, city, state, code, country = rng.choice(self.pools.addresses)
@@ -355,7 +387,34 @@ class Seeder:
             customer["created_time"] = billing_time(created)
             if index < planted:
                 world.planted_duplicates[index]["customer_id"] = customer["customer_id"]
+            if link is not None:
+                customer[link[0]] = link[1]
+                customer["is_linked_with_zohocrm"] = True
+                customer["source"] = "zohocrm"
+            if customer["customer_sub_type"] == "business":
+                self._contact_persons(customer, billing_time(created))
             self._documents(customer, created)
+
+    def _fresh_name(self, name: str, index: int, taken: set[str]) -> str:
+        """A Billing-only name that no CRM record matches, even loosely (no accidental pairs)."""
+        candidate = name
+        if normal_name(candidate) in taken:
+            candidate = f"{name} Billing {index}"
+        taken.add(normal_name(candidate))
+        return candidate
+
+    def _contact_persons(self, customer: Record, now: str) -> None:
+        from zsync_tui.sandbox.billing_model import new_contact_person
+
+        for _ in range(self.rng.randint(0, 2)):
+            first, last = self.rng.choice(self.pools.names)
+            body = {
+                "first_name": first,
+                "last_name": last,
+                "email": f"{_slug(first + last)}@{_slug(customer['display_name'])}.example.com",
+                "phone": self.rng.choice(self.pools.phones),
+            }
+            new_contact_person(self.world, customer, body, now)
 
     def _planted(
         self, index: int, accounts: list[Record], contacts: list[Record]
