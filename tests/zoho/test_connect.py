@@ -1,0 +1,186 @@
+"""`zsync connect` and the connect service against the sandbox: what is stored, and when not."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlmodel import select
+
+from zsync_tui.cli import main
+from zsync_tui.connection import ConnectFailed, ConnectRequest, connect, open_clients
+from zsync_tui.runtime import Runtime
+from zsync_tui.store.models import Profile
+from zsync_tui.zoho.oauth import Secret
+
+
+def _profiles(runtime: Runtime) -> list[Profile]:
+    with runtime.store.read() as session:
+        return list(session.exec(select(Profile)).all())
+
+
+def _args(sandbox: Any, *extra: str) -> list[str]:
+    creds = sandbox.credentials
+    return [
+        "connect",
+        "--dc",
+        "custom",
+        "--accounts-url",
+        creds["accounts_url"],
+        "--api-domain",
+        creds["api_domain"],
+        "--client-id",
+        creds["client_id"],
+        *extra,
+    ]
+
+
+def _env(sandbox: Any, **overrides: str) -> dict[str, str]:
+    creds = sandbox.credentials
+    env = {
+        "ZSYNC_CLIENT_SECRET": creds["client_secret"],
+        "ZSYNC_REFRESH_TOKEN": creds["refresh_token"],
+    }
+    env.update(overrides)
+    return env
+
+
+def test_connect_prints_what_it_reached_and_keeps_the_secrets(
+    live: Any, memory_keyring: Any, runtime: Runtime
+):
+    result = CliRunner().invoke(main, _args(live, "--profile", "acme"), env=_env(live))
+    assert result.exit_code == 0, result.output
+    creds = live.credentials
+    assert "CRM: " in result.output and "edition enterprise" in result.output
+    assert "base currency USD" in result.output
+    assert f"(org {creds['billing_organization_id']}), currency USD" in result.output
+    for secret in (creds["client_secret"], creds["refresh_token"]):
+        assert secret not in result.output
+    assert memory_keyring.entries[("zsync", "acme:refresh_token")] == creds["refresh_token"]
+    assert memory_keyring.entries[("zsync", "acme:client_secret")] == creds["client_secret"]
+    (profile,) = _profiles(runtime)
+    assert (profile.name, profile.data_centre, profile.client_id) == (
+        "acme",
+        "custom",
+        creds["client_id"],
+    )
+    assert profile.billing_org_id == creds["billing_organization_id"] and profile.crm_org_name
+    assert profile.api_domain == creds["api_domain"] and profile.owner_email
+
+
+def test_prompts_without_echo_when_the_environment_has_no_secrets(live: Any, memory_keyring: Any):
+    creds = live.credentials
+    typed = f"{creds['client_secret']}\n{creds['refresh_token']}\n"
+    result = CliRunner().invoke(main, _args(live), input=typed)
+    assert result.exit_code == 0, result.output
+    assert creds["refresh_token"] not in result.output  # hidden input is not echoed
+    assert ("zsync", "default:refresh_token") in memory_keyring.entries
+
+
+def test_a_grant_code_is_exchanged_for_a_refresh_token(
+    live: Any, memory_keyring: Any, sandbox_admin: Callable[..., Any]
+):
+    code = sandbox_admin(live, "grant_code", {})["code"]
+    env = _env(live, ZSYNC_GRANT_CODE=code)
+    del env["ZSYNC_REFRESH_TOKEN"]
+    result = CliRunner().invoke(main, _args(live), env=env)
+    assert result.exit_code == 0, result.output
+    stored = memory_keyring.entries[("zsync", "default:refresh_token")]
+    assert stored != live.credentials["refresh_token"] and stored.startswith("1000.")
+    again = CliRunner().invoke(main, _args(live), env=env)  # a grant code works once
+    assert again.exit_code == 2 and "grant code" in again.output
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"ZSYNC_CLIENT_SECRET": "wrong-secret-value"}, "client ID and client secret"),
+        ({"ZSYNC_REFRESH_TOKEN": "1000.revoked.token"}, "refresh token"),
+    ],
+)
+def test_wrong_credentials_exit_2_with_one_line_and_store_nothing(
+    live: Any, memory_keyring: Any, runtime: Runtime, change: dict[str, str], expected: str
+):
+    result = CliRunner().invoke(main, _args(live), env=_env(live, **change))
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and lines[0].startswith("zsync connect:")
+    assert memory_keyring.entries == {} and _profiles(runtime) == []
+
+
+def test_an_unreachable_host_exits_2(memory_keyring: Any, runtime: Runtime):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    args = [
+        "connect",
+        "--dc",
+        "custom",
+        "--accounts-url",
+        url,
+        "--api-domain",
+        url,
+        "--client-id",
+        "1000.X",
+    ]
+    env = {"ZSYNC_CLIENT_SECRET": "s3cret-value", "ZSYNC_REFRESH_TOKEN": "1000.r.t"}
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 2 and "cannot reach http://127.0.0.1" in result.output
+    assert memory_keyring.entries == {} and _profiles(runtime) == []
+
+
+def test_a_missing_scope_exits_2(
+    start_sandbox: Callable[..., Any], memory_keyring: Any, runtime: Runtime
+):
+    crm_only = start_sandbox(
+        seed=5,
+        scopes=(
+            "ZohoCRM.modules.ALL",
+            "ZohoCRM.settings.ALL",
+            "ZohoCRM.users.ALL",
+            "ZohoCRM.org.ALL",
+        ),
+    )
+    result = CliRunner().invoke(main, _args(crm_only), env=_env(crm_only))
+    assert result.exit_code == 2 and "scope" in result.output
+    assert memory_keyring.entries == {} and _profiles(runtime) == []
+
+
+def test_custom_without_urls_and_an_unknown_owner_are_refused(live: Any, memory_keyring: Any):
+    result = CliRunner().invoke(
+        main, ["connect", "--dc", "custom", "--client-id", "x"], env=_env(live)
+    )
+    assert result.exit_code == 2 and "--accounts-url" in result.output
+    result = CliRunner().invoke(
+        main, _args(live, "--owner-email", "ghost@nowhere.example"), env=_env(live)
+    )
+    assert result.exit_code == 2 and "no active CRM user" in result.output
+    result = CliRunner().invoke(main, _args(live, "--billing-org", "999"), env=_env(live))
+    assert result.exit_code == 2 and "no Billing organization 999" in result.output
+    assert memory_keyring.entries == {}
+
+
+async def test_stored_profiles_open_ready_clients(live: Any, memory_keyring: Any, runtime: Runtime):
+    creds = live.credentials
+    request = ConnectRequest(
+        profile="default",
+        data_centre="custom",
+        client_id=creds["client_id"],
+        client_secret=Secret(creds["client_secret"]),
+        refresh_token=Secret(creds["refresh_token"]),
+        accounts_url=creds["accounts_url"],
+        api_domain=creds["api_domain"],
+        pick_first_org=True,
+    )
+    report = await connect(runtime, request)
+    assert report.billing_org.id == creds["billing_organization_id"]
+    async with open_clients(runtime) as (crm, billing):
+        assert (await crm.org()).id == report.crm_org.id
+        assert [c async for page in billing.list_customers() for c in page]
+    with pytest.raises(ConnectFailed, match="zsync connect"):
+        async with open_clients(runtime, profile="other"):
+            pass
