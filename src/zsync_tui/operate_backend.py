@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import importlib
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlmodel import col, select
 
@@ -43,6 +42,9 @@ from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.events import RunReport, SyncProgress
 from zsync_tui.sync.ledger import link_values, store_link_values
 from zsync_tui.sync.service import SyncService
+
+if TYPE_CHECKING:
+    from zsync_tui.sync.deals.service import DealService
 
 #: Billing's daily allowance when the plan is unknown (zoho/budget.py's default).
 BILLING_DAILY_CALLS = 2_500
@@ -92,18 +94,10 @@ class OperateBackend:
             return _run(result)
         return result
 
-    def _deals_call(self, name: str, what: str, *args: Any) -> Any:
-        try:
-            module = importlib.import_module("zsync_tui.sync.deals")
-        except ImportError:
-            raise _missing(what, f"zsync_tui.sync.deals.{name}", 6) from None
-        service_type = getattr(module, "DealService", None)
-        if service_type is None or not hasattr(service_type, name):
-            raise _missing(what, f"DealService.{name}", 6)
-        result = getattr(service_type(self.runtime), name)(*args)
-        if asyncio.iscoroutine(result):
-            return _run(result)
-        return result
+    def _deal_service(self) -> DealService:
+        from zsync_tui.sync.deals.service import DealService
+
+        return DealService(self.runtime)
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -330,19 +324,49 @@ class OperateBackend:
     # -- deals -----------------------------------------------------------------------------
 
     def deals(self) -> list[DealRow]:
-        return self.queries.deals()
+        """Every deal the triggers acted on, skipped, locked or that is linked (no network)."""
+        return [
+            DealRow(
+                deal_id=summary.deal_id,
+                links=tuple(
+                    (str(k["entity"]), str(k["billing_id"]), str(k["origin"]))
+                    for k in summary.links
+                ),
+                actions=tuple(
+                    (str(a["action"]), int(a["generation"]), str(a["state"]), a.get("error"))
+                    for a in summary.actions
+                ),
+                stage=summary.stage,
+                skipped=summary.skipped,
+                locked=tuple(
+                    f"{lock.get('kind')} {lock.get('billing_id')}: {lock.get('reason')}"
+                    for lock in summary.locked
+                ),
+            )
+            for summary in self._deal_service().deals()
+        ]
 
-    def link_deal(self, deal_id: str, entity: str, billing_id: str) -> None:
-        """Tie a deal to a quote, sales order or invoice of its customer (blocks)."""
-        self._deals_call("link", "Linking a deal", deal_id, entity, billing_id)
+    def link_deal(self, deal_id: str, entity: str, billing_id: str) -> str:
+        """Tie a deal to a quote, sales order or invoice of its customer (blocks); the
+        engine refuses another customer's document with the reason."""
+        result = _run(self._deal_service().link(deal_id, entity, billing_id))
+        return str(result.note or f"deal {deal_id} linked to {entity} {billing_id}")
 
-    def unlink_deal(self, deal_id: str, entity: str, billing_id: str) -> None:
+    def unlink_deal(self, deal_id: str, entity: str, billing_id: str) -> str:
         """Dissociate a hand-made link; trigger links are refused with the reason (blocks)."""
-        self._deals_call("unlink", "Dissociating a deal", deal_id, entity, billing_id)
+        result = _run(self._deal_service().unlink(deal_id, entity, billing_id))
+        return str(result.note or f"deal {deal_id} dissociated from {entity} {billing_id}")
 
     def simulate_deal(self, deal_id: str, stage: str) -> list[str]:
         """What the triggers would do if the deal moved to `stage`; writes nothing (blocks)."""
-        lines: list[str] = self._deals_call("simulate", "Simulating a stage", deal_id, stage)
+        simulation = _run(self._deal_service().simulate(deal_id, stage))
+        decision = simulation.decision
+        lines = [f"from {simulation.from_stage} to {stage} (probability {simulation.probability})"]
+        lines += [f"would {action.as_dict()}" for action in decision.actions]
+        lines += [f"locked: {lock.billing_id}: {lock.reason}" for lock in decision.locks]
+        if decision.skipped:
+            lines.append(f"skipped: {decision.skipped}")
+        lines += list(decision.notes) + list(simulation.notes)
         return lines
 
     # -- links -----------------------------------------------------------------------------

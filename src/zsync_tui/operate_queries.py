@@ -17,8 +17,6 @@ from sqlmodel import Session, col, func, or_, select
 
 from zsync_tui.store import (
     Conflict,
-    DealAction,
-    DealLink,
     DuplicateMatch,
     JournalEntry,
     RecordError,
@@ -208,7 +206,10 @@ class DealRow:
 
     deal_id: str
     links: tuple[tuple[str, str, str], ...]  # (entity, billing id, origin)
-    actions: tuple[tuple[str, int, str, str | None], ...]  # (action, generation, state, message)
+    actions: tuple[tuple[str, int, str, str | None], ...]  # (action, generation, state, error)
+    stage: str | None = None
+    skipped: str | None = None
+    locked: tuple[str, ...] = ()  # one line per document locked by a change in Billing
 
 
 def _journal_row(row: JournalEntry) -> JournalRow:
@@ -506,34 +507,6 @@ class StoreQueries:
         fields = self.link_fields(link_id)
         waiting = sum(1 for f in fields if f.conflict_id is not None)
         return customer_row(link, waiting), fields
-
-    # -- deals -----------------------------------------------------------------------------
-
-    def deals(self) -> list[DealRow]:
-        with self.store.read() as session:
-            links = session.exec(
-                select(DealLink)
-                .where(DealLink.profile_id == self.profile_id)
-                .order_by(col(DealLink.id))
-            ).all()
-            actions = session.exec(
-                select(DealAction)
-                .where(DealAction.profile_id == self.profile_id)
-                .order_by(col(DealAction.id))
-            ).all()
-        by_deal: dict[str, tuple[list[tuple[str, str, str]], list[Any]]] = {}
-        for link in links:
-            by_deal.setdefault(link.deal_id, ([], []))[0].append(
-                (link.billing_entity, link.billing_id, link.origin)
-            )
-        for action in actions:
-            by_deal.setdefault(action.deal_id, ([], []))[1].append(
-                (action.action, action.generation, action.state, action.message)
-            )
-        return [
-            DealRow(deal_id, tuple(found), tuple(done))
-            for deal_id, (found, done) in sorted(by_deal.items())
-        ]
 
 
 def customer_row(link: RecordLink, conflicts: int) -> CustomerRow:

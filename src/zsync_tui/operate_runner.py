@@ -81,9 +81,12 @@ def describe_problem(exc: BaseException) -> str:
     """One sentence for the user, with what to do next, from any failure of a service call."""
     from zsync_tui.connection import ConnectFailed
     from zsync_tui.sync.config import ConfigError
+    from zsync_tui.sync.deals.links import LinkRefused
+    from zsync_tui.sync.deals.simulate import SimulationRefused
     from zsync_tui.sync.service import SyncDisabled
 
-    if isinstance(exc, NotAvailable | ConnectFailed | SyncDisabled):
+    told = (NotAvailable, ConnectFailed, SyncDisabled, LinkRefused, SimulationRefused)
+    if isinstance(exc, told):
         text = str(exc)
     elif isinstance(exc, ConfigError):
         text = f"the configuration needs a change ({exc}); open Settings → Edit configuration"

@@ -280,3 +280,35 @@ class Keys:
 @pytest.fixture
 def keys() -> Keys:
     return Keys()
+
+
+@pytest.fixture
+def live_runtime(isolated_home: Path, memory_keyring: Any) -> Iterator[Runtime]:
+    """A profile connected to a seeded sandbox on loopback and configured (duplicates wait for
+    review), with nothing synced yet: the real engine produces every row the screens show."""
+    import asyncio
+
+    from zsync_tui.connection import ConnectRequest, connect
+    from zsync_tui.sandbox.options import SandboxOptions
+    from zsync_tui.sandbox.server import run_in_thread
+    from zsync_tui.sync.service import SyncService
+    from zsync_tui.zoho.oauth import Secret
+
+    world = SandboxOptions(seed=7, accounts=12, contacts=20, customers=10, duplicates=4, deals=6)
+    with run_in_thread(world) as sandbox:
+        creds = sandbox.credentials
+        runtime = Runtime.start(str(isolated_home))
+        request = ConnectRequest(
+            profile=runtime.profile_name,
+            data_centre="custom",
+            client_id=creds["client_id"],
+            client_secret=Secret(creds["client_secret"]),
+            refresh_token=Secret(creds["refresh_token"]),
+            accounts_url=creds["accounts_url"],
+            api_domain=creds["api_domain"],
+            pick_first_org=True,
+        )
+        asyncio.run(connect(runtime, request))
+        config = IntegrationConfig.defaults().model_copy(update={"duplicates": "review"})
+        asyncio.run(SyncService(runtime).save_config(config, check_remote=False))
+        yield runtime

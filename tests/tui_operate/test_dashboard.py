@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from zsync_tui.app import ZsyncApp
-from zsync_tui.widgets.progress_panel import ProgressPanel
 
 
 async def test_dashboard_shows_health_runs_and_budget(

@@ -104,7 +104,11 @@ class DealsScreen(OperateScreen):
         deal = self.selected
         if deal is None:
             return
-        lines = [f"Deal {deal.deal_id}"]
+        stage = f" · last stage seen: {deal.stage}" if deal.stage else ""
+        lines = [f"Deal {deal.deal_id}{stage}"]
+        if deal.skipped:
+            lines.append(f"  skipped: {deal.skipped}")
+        lines += [f"  locked by Billing: {line}" for line in deal.locked]
         for entity, bid, origin in deal.links:
             lines.append(f"  {entity} {bid} (linked by {origin})")
         for action, generation, state, message in deal.actions:
@@ -143,14 +147,8 @@ class DealsScreen(OperateScreen):
         if deal is None or not deal.links:
             self.tell("This deal has no link to dissociate.")
             return
-        entity, billing_id, origin = deal.links[0]
-        if origin != "manual":
-            self.tell(
-                f"{entity} {billing_id} was made by a trigger: triggers' links stay, so the "
-                "deal never gets a second one.",
-                problem=True,
-            )
-            return
+        # The first link; the engine refuses a trigger's link with the reason.
+        entity, billing_id, _origin = deal.links[0]
         self.runner.act(
             self, "unlink", lambda: self.backend.unlink_deal(deal.deal_id, entity, billing_id)
         )
@@ -173,7 +171,7 @@ class DealsScreen(OperateScreen):
             text = "\n".join(event.value) or "The triggers would do nothing."
             self.query_one("#detail", Static).update(f"Simulation (nothing written):\n{text}")
             return
-        self.tell(f"{event.what.capitalize()} done.")
+        self.tell(str(event.value) if event.value else f"{event.what.capitalize()} done.")
         self.reload()
 
     def on_lookup_failed(self, event: LookupFailed) -> None:

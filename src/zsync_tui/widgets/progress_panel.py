@@ -13,6 +13,8 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import ProgressBar, Static
 
+from zsync_tui.operate_runner import OperateSyncProgressed
+
 PHASES = {
     "reading_billing": "reading Billing customers",
     "reading_crm": "reading CRM records",
@@ -73,6 +75,11 @@ class ProgressPanel(Vertical):
             self.begin(self.dry_run)
         self.phase, self.done, self.total = phase, done, total
         self.crm_calls, self.billing_calls = crm, billing
+
+    def on_operate_sync_progressed(self, event: OperateSyncProgressed) -> None:
+        step = event.progress
+        self.dry_run = event.dry_run
+        self.advance(step.phase, step.done, step.total, step.crm_calls, step.billing_calls)
 
     def finish(self, outcome: str) -> None:
         """The run ended; `outcome` is one line on how."""
