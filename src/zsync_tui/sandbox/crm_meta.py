@@ -366,7 +366,8 @@ async def pipeline(request: Request) -> Response:
                 "name": FORECAST_CATEGORY[forecast],
                 "id": str(4876876000000091200 + position),
             },
-            "colour_code": None,
+            # The pipeline OAS types a stage's colour as a string, never null.
+            "colour_code": "#D3E4F8",
         }
         for position, (name, _probability, forecast) in enumerate(DEAL_STAGES)
     ]
