@@ -141,3 +141,58 @@ def open_checked_clients(sandbox_app: Any, checker: Any) -> Callable[[], Any]:
             yield clients, transport
 
     return opened
+
+
+#: Where the sandbox still falls short of the spec, by operation and problem text. Each is in
+#: docs/zoho-api-conformance.md; the filter is narrow so that anything new still fails.
+KNOWN_SANDBOX_GAPS: tuple[tuple[str, str], ...] = (
+    # Layout metadata: the sandbox serves id/name/status only; the OAS requires 15 more keys
+    # (sections, profiles, ...). The client reads only `id`.
+    ("crm GET /crm/v8/settings/layouts", "at layouts/"),
+    # Custom views: audit fields and criteria are thinner than the OAS requires; the client
+    # reads id, name and system_name only.
+    ("crm GET /crm/v8/settings/custom_views", "at custom_views/"),
+    ("crm GET /crm/v8/settings/custom_views", "at info/translation"),
+    # The spec files disagree on the detail key of a parameter error (`param` in record.json
+    # and zoho-api.md, `param_name` in fields.json, `param_names` in module_search.json,
+    # `api_name` in pipeline.json); the sandbox sends `param`. Common API_Exception still holds.
+    ("crm GET /crm/v8/{module}/search HTTP 400 (the operation's exception)", "at details:"),
+    ("crm GET /crm/v8/settings/fields HTTP 400 (the operation's exception)", "at details:"),
+    ("crm GET /crm/v8/settings/pipeline HTTP 400 (the operation's exception)", "at details:"),
+    # Deal triggers send name/rate/quantity lines without a catalogue item (zoho-api.md 3.5/3.6
+    # and the spec require item_id/product_id); the sandbox accepts them as Books does.
+    ("request billing POST /billing/v1/estimates body", "'item_id' is a required property"),
+    ("request billing POST /billing/v1/invoices body", "'product_id' is a required property"),
+)
+
+
+def unexpected(problems: list[str]) -> list[str]:
+    """The problems not covered by `KNOWN_SANDBOX_GAPS`."""
+    return [
+        problem
+        for problem in problems
+        if not any(op in problem and text in problem for op, text in KNOWN_SANDBOX_GAPS)
+    ]
+
+
+@pytest.fixture
+def exchange(sandbox_http: httpx.AsyncClient, checker: Any) -> Callable[..., Any]:
+    """Send one request to the sandbox; returns (response, problems beyond the known gaps).
+
+    The request itself is checked too (a malformed one on purpose passes `check_request=False`).
+    """
+
+    async def send(
+        method: str, path: str, *, check_request: bool = True, **kwargs: Any
+    ) -> tuple[httpx.Response, list[str]]:
+        request = sandbox_http.build_request(method, path, **kwargs)
+        operation, problems = checker.check_request(request)
+        if not check_request:
+            problems = []
+        response = await sandbox_http.send(request)
+        if operation is None:
+            return response, problems + [f"{method} {path}: not a used operation"]
+        problems += checker.check_answer(operation, response.status_code, response.content)
+        return response, unexpected(problems)
+
+    return send

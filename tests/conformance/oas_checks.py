@@ -112,8 +112,7 @@ class ConformanceChecker:
         """Readable validation errors of `instance` against the schema at `uri`."""
         problems = []
         for error in self.validator(uri).iter_errors(instance):
-            # In an anyOf/oneOf the branch errors say what is actually wrong.
-            deepest = best_match(error.context) if error.context else error
+            deepest = _leaf(error)
             where = "/".join(str(p) for p in deepest.absolute_path) or "(root)"
             problems.append(f"{label}: at {where}: {_short(deepest)}")
         return problems
@@ -264,6 +263,15 @@ class ConformanceChecker:
         if isinstance(body, dict) and body.get("code") != 0:
             problems.append(f"{label}: a success status with code {body.get('code')!r}")
         return problems
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    """In an anyOf/oneOf the branch errors say what is actually wrong; `null` branches added
+    for nullable references say nothing."""
+    while error.context:
+        useful = [e for e in error.context if not e.message.endswith("of type 'null'")]
+        error = best_match(useful or error.context)  # type: ignore[assignment]
+    return error
 
 
 def _short(error: ValidationError) -> str:
