@@ -245,3 +245,138 @@ def link_customer(deal_store: Store) -> Callable[..., None]:
             )
 
     return link
+
+
+# --- over loopback: the real sandbox, a connected profile, customers synced -------------------
+
+
+class DealHarness:
+    """A data directory connected to a running sandbox, with its customers synced."""
+
+    def __init__(self, running: Any, runtime: Any) -> None:
+        from zsync_tui.sync.deals.service import DealService
+        from zsync_tui.sync.service import SyncService
+        from zsync_tui.zoho.session import ZohoOptions
+        from zsync_tui.zoho.transport import RetryPolicy
+
+        self.running = running
+        self.runtime = runtime
+        self.options = ZohoOptions(
+            billing_per_minute=100_000,
+            billing_per_day=1_000_000,
+            retry=RetryPolicy(attempts=6, base_s=0.002, cap_s=0.02, max_wait_s=5.0),
+        )
+        self.sync = SyncService(runtime, options=self.options)
+        self.deals = DealService(runtime, options=self.options)
+
+    @property
+    def world(self) -> Any:
+        return self.running.sandbox.world
+
+    async def setup(self, module: str = "accounts", **triggers: Any) -> None:
+        from zsync_tui.connection import ConnectRequest, connect
+        from zsync_tui.zoho.oauth import Secret
+
+        creds = self.running.credentials
+        request = ConnectRequest(
+            profile="default",
+            data_centre="custom",
+            client_id=creds["client_id"],
+            client_secret=Secret(creds["client_secret"]),
+            refresh_token=Secret(creds["refresh_token"]),
+            accounts_url=creds["accounts_url"],
+            api_domain=creds["api_domain"],
+            billing_org_id=creds["billing_organization_id"],
+        )
+        await connect(self.runtime, request, options=self.options)
+        table = {
+            "enabled": True,
+            "quote_create_stages": ["Proposal/Price Quote"],
+            "quote_accept_stage": "Negotiation/Review",
+            "invoice_on_won": True,
+            "void_on_lost": True,
+            **triggers,
+        }
+        config = IntegrationConfig.from_mapping(
+            {"module": module, "duplicates": "clone", "triggers": table}
+        )
+        await self.sync.save_config(config)
+        await self.deals.check_stages()
+        report = await self.sync.run()
+        # Accounts with no contact have no email, which Billing requires: those stay unlinked.
+        assert report.status in ("ok", "finished_with_errors"), report.as_dict()
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        import httpx
+
+        response = httpx.request(method, f"{self.running.admin_url}/{path}", json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def writes(self) -> int:
+        """Write requests the two APIs received (token calls excluded)."""
+        return sum(
+            row["count"]
+            for row in self.admin("GET", "stats")["requests"]
+            if row["method"] in ("POST", "PUT", "DELETE") and "/oauth/" not in row["path"]
+        )
+
+    async def move(self, deal_id: str, stage: str, **fields: Any) -> None:
+        """Move a deal through the CRM API, a little later than anything before."""
+        from zsync_tui.connection import open_clients
+
+        self.admin("POST", "clock", {"advance": 2})
+        async with open_clients(self.runtime, options=self.options) as clients:
+            results = await clients.crm.update("Deals", [{"id": deal_id, "Stage": stage, **fields}])
+        assert results[0].ok, results[0]
+
+    def clients(self) -> Any:
+        from zsync_tui.connection import open_clients
+
+        return open_clients(self.runtime, options=self.options)
+
+    async def billing_call(self, method: str, path: str) -> Any:
+        """A Billing request as someone working in Billing by hand would make it."""
+        from zsync_tui.connection import open_clients
+
+        async with open_clients(self.runtime, options=self.options) as clients:
+            return await clients.billing._call(method, path, write=method != "GET")
+
+    def deal_with_account(self, index: int = 0) -> str:
+        deals = [d["id"] for d in self.world.crm["Deals"].records.values() if d.get("Account_Name")]
+        return str(sorted(deals)[index])
+
+    def deal_without_account(self) -> str:
+        deals = [
+            d["id"] for d in self.world.crm["Deals"].records.values() if not d.get("Account_Name")
+        ]
+        return str(sorted(deals)[0])
+
+    def documents_of(self, deal_id: str) -> tuple[list[Any], list[Any]]:
+        estimates = [
+            e for e in self.world.estimates.values() if e.get("zcrm_potential_id") == deal_id
+        ]
+        invoices = [
+            i
+            for i in self.world.invoices.values()
+            if str(i.get("reference_number", "")).startswith(f"ZS-{deal_id}-")
+        ]
+        return estimates, invoices
+
+
+@pytest.fixture
+def harness(sandbox_factory: Callable[..., Any], runtime: Any, memory_keyring: Any) -> DealHarness:
+    running = sandbox_factory(
+        seed=7,
+        accounts=6,
+        contacts=6,
+        deals=12,
+        customers=0,
+        duplicates=0,
+        billing_calls_per_minute=100_000,
+        billing_calls_per_day=1_000_000,
+        # Every service call opens fresh clients (one token each); `zsync run` keeps its own.
+        token_refreshes_per_10min=1_000,
+        max_active_tokens=1_000,
+    )
+    return DealHarness(running, runtime)

@@ -1,0 +1,177 @@
+"""Deal triggers over loopback HTTP against the sandbox, with a real store on disk."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from zsync_tui.sync.config import ConfigError, IntegrationConfig
+from zsync_tui.sync.deals.links import LinkRefused
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+async def test_each_trigger_path_with_probabilities_from_the_sandbox(harness: Any) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    baseline = await harness.deals.poll_once()
+    assert baseline.status == "baseline"
+    idle = await harness.deals.poll_once()
+    assert (idle.crm_calls, idle.billing_calls, idle.deals_read) == (1, 0, 0)
+
+    await harness.move(deal, "Proposal/Price Quote")
+    await harness.deals.poll_once()
+    (quote,), _ = harness.documents_of(deal)
+    assert quote["status"] == "draft" and quote["line_items"][0]["rate"] > 0
+
+    await harness.move(deal, "Negotiation/Review")
+    await harness.deals.poll_once()
+    assert quote["status"] == "accepted"
+
+    await harness.move(deal, "Closed Won")
+    report = await harness.deals.poll_once()
+    _, (invoice,) = harness.documents_of(deal)
+    assert invoice["status"] == "draft"
+    assert [o.action for o in report.outcomes] == ["create_invoice"]
+
+    await harness.move(deal, "Closed Lost")
+    await harness.deals.poll_once()
+    assert invoice["status"] == "void"
+
+    await harness.move(deal, "Closed Won")
+    await harness.deals.poll_once()
+    _, invoices = harness.documents_of(deal)
+    assert sorted(i["status"] for i in invoices) == ["draft", "void"]
+    assert sorted(i["reference_number"] for i in invoices) == [f"ZS-{deal}-I1", f"ZS-{deal}-I2"]
+
+    writes = harness.writes()
+    again = await harness.deals.poll_once()
+    assert harness.writes() == writes and again.crm_calls == 1
+
+
+async def test_stages_are_checked_against_the_sandbox_pipeline(harness: Any) -> None:
+    await harness.setup()
+    config = IntegrationConfig.from_mapping(
+        {"triggers": {"enabled": True, "quote_create_stages": ["Pitching"]}}
+    )
+    with pytest.raises(ConfigError) as refused:
+        await harness.deals.check_stages(config.triggers)
+    assert "no stage 'Pitching'" in str(refused.value)
+    assert "Closed Won" in str(refused.value), "the stages that exist are listed"
+
+
+async def test_an_invoice_changed_by_hand_in_billing_is_locked(harness: Any) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    await harness.deals.poll_once()
+    await harness.move(deal, "Closed Won")
+    await harness.deals.poll_once()
+    _, (invoice,) = harness.documents_of(deal)
+    await harness.billing_call("POST", f"/invoices/{invoice['invoice_id']}/converttoopen")
+    await harness.move(deal, "Closed Lost")
+    report = await harness.deals.poll_once()
+    assert invoice["status"] == "sent", "not voided"
+    assert report.locked == [(deal, invoice["invoice_id"], "status changed in Billing to sent")]
+    listed = {s.deal_id: s for s in harness.deals.deals()}
+    assert listed[deal].locked[0]["billing_id"] == invoice["invoice_id"]
+
+
+async def test_a_deal_without_an_account_is_skipped_with_its_reason(harness: Any) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    await harness.deals.poll_once()
+    await harness.move(deal, "Closed Won", Account_Name=None)
+    report = await harness.deals.poll_once()
+    assert report.skipped == [(deal, "the deal has no Account")]
+    assert harness.documents_of(deal) == ([], [])
+    listed = {s.deal_id: s for s in harness.deals.deals()}
+    assert listed[deal].skipped == "the deal has no Account"
+
+
+@pytest.mark.parametrize("crash_at", ["1", "2"])
+async def test_a_kill_between_create_and_commit_leaves_exactly_one_invoice(
+    harness: Any, crash_at: str
+) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    await harness.deals.poll_once()
+    await harness.move(deal, "Closed Won")
+    creds = harness.running.credentials
+    env = {
+        **os.environ,
+        "ZSYNC_CRASH_AT": crash_at,  # 1: after recording, 2: after Billing answered
+        "ZSYNC_CLIENT_SECRET": creds["client_secret"],
+        "ZSYNC_REFRESH_TOKEN": creds["refresh_token"],
+    }
+    killed = subprocess.run(
+        [sys.executable, "-m", "zsync_tui", "deals", "poll", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert killed.returncode == 137, killed.stderr
+    made = len(harness.documents_of(deal)[1])
+    assert made == (1 if crash_at == "2" else 0)
+    await harness.deals.poll_once()
+    await harness.deals.poll_once()
+    _, invoices = harness.documents_of(deal)
+    assert len(invoices) == 1
+    row = harness.deals.ledger().get(deal, "create_invoice", 1)
+    assert row.state == "done" and row.billing_id == invoices[0]["invoice_id"]
+
+
+async def test_link_and_unlink_rules(harness: Any) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    await harness.deals.poll_once()
+    await harness.move(deal, "Closed Won")
+    await harness.deals.poll_once()
+    _, (trigger_invoice,) = harness.documents_of(deal)
+    customer = harness.world.customers[trigger_invoice["customer_id"]]
+    other = next(c for c in harness.world.customers.values() if c is not customer)
+
+    async with harness.clients() as (_, billing):
+        mine = await billing.create_estimate(
+            {"customer_id": customer["customer_id"], "line_items": [{"name": "Extra", "rate": 5}]}
+        )
+        theirs = await billing.create_invoice(
+            {
+                "customer_id": other["customer_id"],
+                "invoice_items": [{"name": "X", "rate": 1}],
+                "date": "2026-01-01",
+            }
+        )
+    linked = await harness.deals.link(deal, "estimate", mine["estimate_id"])
+    assert (
+        linked.on_billing
+        and harness.world.estimates[mine["estimate_id"]]["zcrm_potential_id"] == deal
+    )
+    with pytest.raises(LinkRefused, match="belongs to customer"):
+        await harness.deals.link(deal, "invoice", theirs["invoice_id"])
+    with pytest.raises(LinkRefused, match="made by a deal-stage trigger"):
+        await harness.deals.unlink(deal, "invoice", trigger_invoice["invoice_id"])
+    unlinked = await harness.deals.unlink(deal, "estimate", mine["estimate_id"])
+    assert unlinked.on_billing
+    assert harness.world.estimates[mine["estimate_id"]]["zcrm_potential_id"] == ""
+    links = harness.deals.ledger().links(deal)
+    assert {(link.billing_id, link.origin) for link in links} == {
+        (trigger_invoice["invoice_id"], "trigger")
+    }
+
+
+async def test_a_simulation_writes_nothing(harness: Any) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    await harness.deals.poll_once()
+    writes, rows = harness.writes(), len(harness.deals.ledger().rows())
+    result = await harness.deals.simulate(deal, "Closed Won")
+    assert [a.action for a in result.decision.actions] == ["create_invoice"]
+    assert result.probability == 100 and result.customer_id
+    assert harness.writes() == writes
+    assert len(harness.deals.ledger().rows()) == rows
+    assert harness.documents_of(deal) == ([], [])
