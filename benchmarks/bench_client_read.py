@@ -102,6 +102,41 @@ async def walk(credentials: dict[str, Any]) -> dict[str, float]:
         return {"records": len(seen), "calls": z.crm.counts.api_calls, "wall": wall, "cpu": cpu}
 
 
+async def bare_walk(credentials: dict[str, Any]) -> float:
+    """The same walk with plain httpx and no work per page: what the sandbox itself allows."""
+    import httpx
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        answer = await http.post(
+            f"{credentials['accounts_url']}/oauth/v2/token",
+            data={
+                "grant_type": "refresh_token",
+                "client_id": credentials["client_id"],
+                "client_secret": credentials["client_secret"],
+                "refresh_token": credentials["refresh_token"],
+            },
+        )
+        headers = {"Authorization": f"Zoho-oauthtoken {answer.json()['access_token']}"}
+        params: dict[str, Any] = {
+            "fields": ",".join(FIELDS),
+            "per_page": 200,
+            "sort_by": "Modified_Time",
+            "sort_order": "asc",
+        }
+        started = time.perf_counter()
+        page, token = 1, None
+        while True:
+            query = {**params, **({"page_token": token} if token else {"page": page})}
+            response = await http.get(
+                f"{credentials['api_domain']}/crm/v8/Accounts", params=query, headers=headers
+            )
+            info = response.json()["info"]
+            if not info["more_records"]:
+                return time.perf_counter() - started
+            page += 1
+            token = info["next_page_token"] if page > 10 else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--accounts", type=int, default=50_000)
@@ -110,6 +145,7 @@ def main() -> None:
     process, credentials = start_sandbox(args.accounts, args.latency_ms)
     try:
         result = asyncio.run(walk(credentials))
+        floor = asyncio.run(bare_walk(credentials))
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -124,6 +160,8 @@ def main() -> None:
         "expected_calls": expected_calls,
         "wall_s": round(result["wall"], 3),
         "wall_bound_s": round(bound_s, 3),
+        "bare_httpx_walk_s": round(floor, 3),
+        "sandbox_ms_per_page": round(floor * 1000 / max(result["calls"], 1) - args.latency_ms, 1),
         "cpu_us_per_record": round(result["cpu"] * 1e6 / max(result["records"], 1), 1),
         "records_per_s": round(result["records"] / result["wall"]),
         "all_records": int(result["records"]) == args.accounts,

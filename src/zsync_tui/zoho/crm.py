@@ -72,9 +72,16 @@ class CrmClient:
     # -- reading records -------------------------------------------------------------------
 
     async def _page(
-        self, module: str, params: dict[str, Any], headers: dict[str, str]
+        self,
+        module: str,
+        params: dict[str, Any],
+        headers: dict[str, str],
+        sent: asyncio.Event | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        body = await self._get(f"/{module}", params, headers)
+        response = await self.transport.request(
+            "GET", f"/{module}", params=params, headers=headers, sent=sent
+        )
+        body = None if response.status_code in (204, 304) else json_body(response, "crm")
         data = self._list(body, "data")
         info = (body or {}).get("info") or {}
         return data, info if isinstance(info, dict) else {}
@@ -143,11 +150,13 @@ class CrmClient:
             while pending is not None:
                 data, info = await pending
                 following = next_params(page, info)
-                pending = (
-                    asyncio.ensure_future(self._page(module, following, headers))
-                    if following
-                    else None
-                )
+                pending = None
+                if following:
+                    sent = asyncio.Event()
+                    pending = asyncio.ensure_future(self._page(module, following, headers, sent))
+                    # Hand the page over only once the next request is on the wire: the
+                    # caller's (CPU-bound) work then overlaps the server's.
+                    await sent.wait()
                 page += 1
                 if data:
                     yield await self._complete(module, data, chunks[1:])

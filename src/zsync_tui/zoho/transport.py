@@ -158,6 +158,14 @@ def _is_token_rejection(response: httpx.Response, side: Side) -> bool:
     return code in TOKEN_CODES or (side == "billing" and code != "OAUTH_SCOPE_MISMATCH")
 
 
+def _sent_tracer(sent: asyncio.Event | None) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+    async def trace(event: str, info: dict[str, Any]) -> None:
+        if sent is not None and event.endswith("send_request_body.complete"):
+            sent.set()
+
+    return trace
+
+
 class ZohoTransport:
     """One API (CRM or Billing) behind one `httpx.AsyncClient`; counts every call."""
 
@@ -213,8 +221,35 @@ class ZohoTransport:
         write: bool = False,
         cost: int = 1,
         accept: Collection[int] = OK_STATUSES,
+        sent: asyncio.Event | None = None,
     ) -> httpx.Response:
-        """Send one logical call (retrying as the policy allows); typed errors otherwise."""
+        """Send one logical call (retrying as the policy allows); typed errors otherwise.
+
+        `sent`, when given, is set as soon as the request has been written to the socket (and
+        in any case when the call ends), so a caller can start CPU work knowing the server is
+        already busy with this request.
+        """
+        try:
+            return await self._request(
+                method, path, params, json, headers, write, cost, accept, sent
+            )
+        finally:
+            if sent is not None:
+                sent.set()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: dict[str, str] | None,
+        write: bool,
+        cost: int,
+        accept: Collection[int],
+        sent: asyncio.Event | None,
+    ) -> httpx.Response:
+        extensions = {"trace": _sent_tracer(sent)} if sent is not None else None
         attempt = 0
         refreshed = False
         while True:
@@ -231,6 +266,7 @@ class ZohoTransport:
                         params=params,
                         json=json,
                         headers={**self.headers, **(headers or {}), "Authorization": token.header},
+                        extensions=extensions,
                     )
             except NEVER_SENT as exc:
                 attempt += 1
