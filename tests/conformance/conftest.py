@@ -196,3 +196,9 @@ def exchange(sandbox_http: httpx.AsyncClient, checker: Any) -> Callable[..., Any
         return response, unexpected(problems)
 
     return send
+
+
+@pytest.fixture
+def beyond_known_gaps() -> Callable[[list[str]], list[str]]:
+    """`unexpected` as a fixture (test modules cannot import this conftest)."""
+    return unexpected
