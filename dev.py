@@ -44,7 +44,8 @@ def ensure_environment(extras: str) -> None:
 
 def run(args: list[str]) -> int:
     ensure_environment("[test]")
-    return subprocess.call([str(BIN / "zsync"), *(args or [])], cwd=ROOT)
+    # The README's run command: the TUI on a seeded sandbox, with a throwaway data directory.
+    return subprocess.call([str(BIN / "zsync"), *(args or ["demo"])], cwd=ROOT)
 
 
 def test(args: list[str]) -> int:

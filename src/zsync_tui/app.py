@@ -64,7 +64,11 @@ class ZsyncApp(App[None]):
         self.add_mode("operate", self._operate_screen)
 
     def on_mount(self) -> None:
-        self.switch_mode("operate" if self.backend.is_configured() else "setup")
+        if self.backend.is_configured():
+            self.switch_mode("operate")
+        else:
+            self.draft = self.backend.load_draft()
+            self.switch_mode("setup")
 
     def on_unmount(self) -> None:
         self.backend.close()

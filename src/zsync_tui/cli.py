@@ -7,6 +7,7 @@ import click
 from zsync_tui import __version__
 from zsync_tui.commands.connect import connect_command
 from zsync_tui.commands.deals import deals_group
+from zsync_tui.commands.demo import demo
 from zsync_tui.commands.doctor import doctor
 from zsync_tui.commands.links_cmd import LINK_COMMANDS
 from zsync_tui.commands.sandbox_cmd import sandbox_group
@@ -52,6 +53,7 @@ def main(ctx: click.Context, data_dir: str | None, profile: str | None) -> None:
 
 
 main.add_command(doctor)
+main.add_command(demo)
 main.add_command(connect_command, name="connect")
 main.add_command(settings_group)
 main.add_command(deals_group)

@@ -71,7 +71,7 @@ class ConnectStep(SetupStep):
             yield Input(form.client_id, placeholder="1000.XXXXXXXX", id="client-id")
         with Horizontal(classes="field-row"):
             yield Label("Client secret", classes="field-label")
-            yield Input(password=True, id="client-secret")
+            yield Input(form.client_secret, password=True, id="client-secret")
         with Horizontal(classes="field-row"):
             yield Label("I have a", classes="field-label")
             with RadioSet(id="token-kind"):
@@ -83,7 +83,7 @@ class ConnectStep(SetupStep):
                 )
         with Horizontal(classes="field-row"):
             yield Label("Token or code", classes="field-label")
-            yield Input(password=True, id="token")
+            yield Input(form.token, password=True, id="token")
         yield Static("Checking where secrets can be kept…", id="secret-state", classes="note")
         with Vertical(id="after-verify"):
             yield Static("", id="verified", classes="success")

@@ -73,14 +73,12 @@ class ReviewStep(SetupStep):
             yield Button("Save and Sync  (ctrl+s)", id="save-sync", variant="success")
             yield Button("Save and Sync Later  (ctrl+l)", id="save-later")
         yield ProgressBar(total=None, show_eta=False, id="progress")
-        yield Static("", id="result")
 
     def on_mount(self) -> None:
         super().on_mount()
         self.phase = "planning"  # planning → ready → saving → syncing → done
         self.query_one("#next").display = False
         self.query_one("#progress").display = False
-        self.query_one("#result").display = False
         draft = self.draft
         self.zsync.lookup(self, "plan", lambda: self.zsync.backend.plan(draft))
         self.query_one("#save-sync").focus()
@@ -132,6 +130,7 @@ class ReviewStep(SetupStep):
                 "Dry run (nothing written yet): the first sync would"
             )
             self.query_one("#plan", Static).update(plan_table(event.value))
+            self.show_problems([])
         elif event.what == "save":
             if not self.sync_now:
                 self._finish(
@@ -165,10 +164,10 @@ class ReviewStep(SetupStep):
     @on(SyncFinished)
     def _synced(self, event: SyncFinished) -> None:
         self.query_one("#progress").display = False
-        result = self.query_one("#result", Static)
-        result.update(result_table(event.status, event.counts))
-        result.display = True
-        self._finish(f"Sync {event.status}. {event.message}".strip())
+        # The result takes the plan's place, so it is on screen even in a small terminal.
+        self.query_one("#plan", Static).update(result_table(event.counts))
+        message = event.message if len(event.message) <= 150 else event.message[:149] + "…"
+        self._finish(f"Sync {event.status.replace('_', ' ')}. {message}".strip())
 
     def _finish(self, text: str) -> None:
         self.phase = "done"

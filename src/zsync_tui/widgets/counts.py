@@ -29,9 +29,9 @@ def plan_table(plan: PlanSummary) -> Table:
     return table
 
 
-def result_table(status: str, counts: SyncCounts) -> Table:
+def result_table(counts: SyncCounts) -> Table:
     """What the sync did; the end-to-end test reads these lines off the terminal."""
-    table = Table(title=f"Synced ({status})", show_header=False, box=None, padding=(0, 2))
+    table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(justify="left")
     table.add_column(justify="right")
     for label, count in (
