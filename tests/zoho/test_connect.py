@@ -184,3 +184,12 @@ async def test_stored_profiles_open_ready_clients(live: Any, memory_keyring: Any
     with pytest.raises(ConnectFailed, match="zsync connect"):
         async with open_clients(runtime, profile="other"):
             pass
+
+
+def test_no_secret_and_no_terminal_exits_2_with_what_to_set(live: Any, memory_keyring: Any):
+    result = CliRunner().invoke(main, _args(live), input="")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "zsync connect: no client secret given: set ZSYNC_CLIENT_SECRET or type it at the prompt"
+    )
+    assert memory_keyring.entries == {}

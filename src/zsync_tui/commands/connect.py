@@ -18,9 +18,12 @@ from zsync_tui.zoho.oauth import Secret
 
 
 def _secret_from_env_or_prompt(env: str, prompt: str) -> Secret:
-    value = os.environ.get(env) or click.prompt(
-        prompt, hide_input=True, default="", show_default=False
-    )
+    value = os.environ.get(env)
+    if not value:
+        try:
+            value = click.prompt(prompt, hide_input=True, default="", show_default=False)
+        except click.Abort:
+            value = ""  # no terminal or Ctrl-C: say what to set instead of a bare "Aborted!"
     if not value:
         raise ConnectFailed(f"no {prompt.lower()} given: set {env} or type it at the prompt")
     return Secret(value.strip())

@@ -125,12 +125,10 @@ class CallBudget:
         """Raise `BudgetExhausted` now if a hard (daily) budget has no room for `cost`."""
         now = self._clock()
         if self.server_remaining is not None and self.server_remaining - cost < self.reserve:
-            oldest = [self._spent[w.name][0][0] for w in self.windows if self._spent[w.name]]
-            resumes = (min(oldest) + DAY_S) if oldest else now + DAY_S
             raise self._stop(
-                f"Zoho reports {self.server_remaining} {self.side.upper()} API credits left "
-                f"(reserve {self.reserve})",
-                resumes,
+                f"Zoho reports {max(self.server_remaining, 0)} {self.side.upper()} API credits "
+                f"left (reserve {self.reserve})",
+                self.daily_resume_at(),
             )
         for window in self.windows:
             if window.pace:
@@ -169,6 +167,18 @@ class CallBudget:
                 yield
             finally:
                 self.in_flight -= 1
+
+    def daily_resume_at(self) -> float:
+        """When the oldest call of the day leaves the 24 h window (a day from now if none)."""
+        now = self._clock()
+        oldest = [
+            self._spent[w.name][0][0] for w in self.windows if not w.pace and self._spent[w.name]
+        ]
+        return (min(oldest) + DAY_S) if oldest else now + DAY_S
+
+    def server_says_spent(self, detail: str) -> BudgetExhausted:
+        """The error for Zoho refusing because a daily allowance is used up."""
+        return self._stop(detail, self.daily_resume_at())
 
     def observe_remaining(self, header_value: str | None) -> None:
         """Record `X-API-CREDITS-REMAINING` from a CRM answer (absent until 50% is used)."""

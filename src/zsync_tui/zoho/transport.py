@@ -152,6 +152,12 @@ def error_for(response: httpx.Response, side: Side) -> ZohoError:
     )
 
 
+def _refused_for_the_day(response: httpx.Response) -> bool:
+    _, message, _ = _error_fields(response)
+    lowered = message.lower()
+    return "per day" in lowered or "for the day" in lowered or "daily" in lowered
+
+
 def _is_token_rejection(response: httpx.Response, side: Side) -> bool:
     code, _, _ = _error_fields(response)
     # Billing's 401 codes are numeric and undocumented; any Billing 401 earns one refresh.
@@ -305,6 +311,13 @@ class ZohoTransport:
                 refreshed = True
                 await self.tokens.invalidate(token)
                 continue
+            if status == 429:
+                # Out of daily credits or calls: waiting minutes would not help, so stop now.
+                self.budget.check(cost)
+                if _refused_for_the_day(response):
+                    raise self.budget.server_says_spent(
+                        f"Zoho {self.side.upper()} says the daily API allowance is used up"
+                    )
             if status == 429 or (status >= 500 and not write):
                 attempt += 1
                 now = time.time()
