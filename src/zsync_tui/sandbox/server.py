@@ -117,6 +117,8 @@ class RunningSandbox:
     def stop(self) -> None:
         """Stop serving and wait for the thread (idempotent)."""
         self._server.should_exit = True
+        # Keep-alive connections would hold a graceful shutdown open; the sandbox owes no one.
+        self._server.force_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=5)
 
