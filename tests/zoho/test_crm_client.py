@@ -197,3 +197,32 @@ def test_more_than_50_fields_are_split_into_calls_that_keep_the_keys():
     assert all(len(chunk) <= 50 and chunk[:2] == ["id", "Modified_Time"] for chunk in chunks)
     assert sorted(name for chunk in chunks for name in chunk[2:]) == sorted(wanted)
     assert len(chunks) == 3
+
+
+async def test_fields_beyond_one_calls_limit_are_fetched_and_merged(
+    live: Any, connect_to: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+):
+    wanted = ["Account_Name", "Phone", "Website", "Billing_City", "Billing_Country", "Industry"]
+    async with connect_to(live) as zoho:
+        whole = [r async for page in zoho.crm.iter_records("Accounts", wanted) for r in page]
+        before = zoho.crm.counts.api_calls
+        # Shrink the per-call limit (50 in Zoho) so six fields need three calls per page.
+        monkeypatch.setattr("zsync_tui.zoho.crm_query.MAX_FIELDS_PER_CALL", 4)
+        split = [r async for page in zoho.crm.iter_records("Accounts", wanted) for r in page]
+        assert zoho.crm.counts.api_calls - before == 3
+    assert split == whole and all(set(wanted) <= set(r) for r in split)
+
+
+async def test_concurrency_stays_within_the_edition(
+    start_sandbox: Callable[..., Any],
+    sandbox_admin: Callable[..., Any],
+    connect_to: Callable[..., Any],
+):
+    import asyncio
+
+    free = start_sandbox(seed=4, crm_edition="free", latency_ms=5)
+    async with connect_to(free, crm_edition="free") as zoho:
+        counts = await asyncio.gather(*(zoho.crm.count("Accounts") for _ in range(30)))
+        peak = zoho.crm.transport.budget.peak_in_flight
+    assert counts == [30] * 30 and peak == 5
+    assert sandbox_admin(free, "stats")["throttled_total"] == 0
