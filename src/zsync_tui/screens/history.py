@@ -13,18 +13,29 @@ from textual.widgets import DataTable, Footer, Header, Static
 from zsync_tui.operate_queries import RunSummary
 from zsync_tui.screens.operate_base import OperateScreen
 
+SHORT_STATUS = {"finished_with_errors": "with errors", "budget_spent": "budget spent"}
+RUN_COLUMNS = (
+    ("Run", 4),
+    ("Started", 11),
+    ("Status", 14),
+    ("+new ~upd =lnk", 14),
+    ("Took", 5),
+    ("CRM/Bill", 9),
+    ("Err", 3),
+)
+
 
 def run_cells(run: RunSummary) -> tuple[str, ...]:
-    duration = "running" if run.duration_s is None else f"{run.duration_s:,.1f}s"
-    kind = "dry run" if run.dry_run else run.kind
+    duration = "…" if run.duration_s is None else f"{run.duration_s:,.0f}s"
+    status = SHORT_STATUS.get(run.status, run.status)
+    status = f"dry {status}" if run.dry_run else status
     counts = run.counts
     created = sum((counts.get("created") or {}).values())
     updated = sum((counts.get("updated") or {}).values())
     return (
         str(run.id),
         run.started_at.strftime("%m-%d %H:%M"),
-        kind,
-        run.status,
+        status,
         f"+{created} ~{updated} ={counts.get('linked', 0)}",
         duration,
         f"{run.crm_calls}/{run.billing_calls}",
@@ -53,9 +64,8 @@ class HistoryScreen(OperateScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#runs", DataTable).add_columns(
-            "Run", "Started", "Kind", "Status", "+new ~upd =link", "Took", "CRM/Bill", "Err"
-        )
+        for label, width in RUN_COLUMNS:
+            self.query_one("#runs", DataTable).add_column(label, width=width)
         self.runs = self.backend.runs()
         table = self.query_one("#runs", DataTable)
         for run in self.runs:
@@ -83,20 +93,26 @@ class HistoryScreen(OperateScreen):
         if self.show_journal:
             entries = self.backend.run_journal(run.id)
             title.update(f"Run {run.id}: {len(entries)} writes (j: errors)")
-            detail.add_columns("Side", "Record", "Action", "Before", "After")
+            for label, width in (
+                ("Side", 7),
+                ("Record", 10),
+                ("Action", 8),
+                ("Before", 19),
+                ("After", 19),
+            ):
+                detail.add_column(label, width=width)
             for e in entries:
-                detail.add_row(
-                    e.side, e.remote_id or "", e.action, (e.before or "")[:30], (e.after or "")[:30]
-                )
+                detail.add_row(e.side, e.remote_id or "", e.action, e.before or "", e.after or "")
             return
         groups = self.backend.run_errors(run.id)
         total = sum(len(group.records) for group in groups)
         note = f" · {run.message}" if run.message else ""
         title.update(f"Run {run.id}: {total} errors in {len(groups)} reasons{note} (j: journal)")
-        detail.add_columns("Reason", "Side", "Record", "Message")
+        for label, width in (("Reason", 22), ("Side", 7), ("Record", 10), ("Message", 26)):
+            detail.add_column(label, width=width)
         for group in groups:
             for side, record_id, message in group.records:
-                detail.add_row(group.reason, side, record_id or "", message[:50])
+                detail.add_row(group.reason, side, record_id or "", message)
 
     def action_toggle_journal(self) -> None:
         self.show_journal = not self.show_journal
