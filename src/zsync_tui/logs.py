@@ -13,10 +13,13 @@ REDACTED = "[redacted]"
 _PATTERNS = [
     re.compile(r"(Zoho-oauthtoken|Bearer)\s+[^\s'\",]+", re.IGNORECASE),
     re.compile(
-        r"((?:refresh_token|access_token|client_secret|code|token|password|secret)"
+        r"((?:refresh_token|access_token|client_secret|token|password|secret)"
         r"[\"']?\s*[=:]\s*[\"']?)[^&\s'\",}]+",
         re.IGNORECASE,
     ),
+    # A grant `code=` is a secret, but Zoho's error codes ("code": "INVALID_DATA", "code": 0)
+    # are what a reader of the log needs: only token-shaped values are masked.
+    re.compile(r"(\bcode[\"']?\s*[=:]\s*[\"']?)(?=[^&\s'\",}]*\d)[A-Za-z0-9._-]{16,}"),
 ]
 
 
@@ -45,7 +48,9 @@ def redact(text: str) -> str:
     for value in known_secrets.values():
         text = text.replace(value, REDACTED)
     text = _PATTERNS[0].sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-    return _PATTERNS[1].sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    for pattern in _PATTERNS[1:]:
+        text = pattern.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    return text
 
 
 class RedactingFilter(logging.Filter):
