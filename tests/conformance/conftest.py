@@ -153,12 +153,6 @@ KNOWN_SANDBOX_GAPS: tuple[tuple[str, str], ...] = (
     # reads id, name and system_name only.
     ("crm GET /crm/v8/settings/custom_views", "at custom_views/"),
     ("crm GET /crm/v8/settings/custom_views", "at info/translation"),
-    # The spec files disagree on the detail key of a parameter error (`param` in record.json
-    # and zoho-api.md, `param_name` in fields.json, `param_names` in module_search.json,
-    # `api_name` in pipeline.json); the sandbox sends `param`. Common API_Exception still holds.
-    ("crm GET /crm/v8/{module}/search HTTP 400 (the operation's exception)", "at details:"),
-    ("crm GET /crm/v8/settings/fields HTTP 400 (the operation's exception)", "at details:"),
-    ("crm GET /crm/v8/settings/pipeline HTTP 400 (the operation's exception)", "at details:"),
     # Deal triggers send name/rate/quantity lines without a catalogue item (zoho-api.md 3.5/3.6
     # and the spec require item_id/product_id); the sandbox accepts them as Books does.
     ("request billing POST /billing/v1/estimates body", "'item_id' is a required property"),

@@ -249,6 +249,16 @@ SPEC_PATCHES: tuple[SpecPatch, ...] = (
     ),
     *(
         SpecPatch(
+            "billing-v1/invoices.yml",
+            name,
+            None,
+            {"type": "number"},
+            "invoice amounts and quantities are decimals (quotes.yml types both as numbers)",
+        )
+        for name in ("item_total", "quantity")
+    ),
+    *(
+        SpecPatch(
             "billing-v1/customers.yml",
             name,
             None,
