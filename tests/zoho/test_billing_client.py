@@ -158,3 +158,12 @@ async def test_a_wrong_organization_says_what_to_do(live: Any, connect_to: Calla
         zoho.billing.organization_id = "123"
         with pytest.raises(AuthenticationError, match="--billing-org"):
             await zoho.billing.get_customer("982000000001001")
+
+
+async def test_custom_field_definitions(live: Any, connect_to: Callable[..., Any]):
+    async with connect_to(live) as zoho:
+        for entity in ("customer", "invoice", "quote"):
+            fields = await zoho.billing.custom_fields(entity)
+            assert all(f.get("entity") == entity for f in fields)
+        customer_fields = await zoho.billing.custom_fields("customer")
+    assert customer_fields and all("label" in f for f in customer_fields)

@@ -230,6 +230,19 @@ class BillingClient:
         body = await self._call("POST", f"/invoices/{_id(invoice_id)}/void", write=True)
         return str(body.get("message", ""))
 
+    # -- custom fields ---------------------------------------------------------------------
+
+    async def custom_fields(self, entity: str = "customer") -> list[dict[str, Any]]:
+        """The custom fields defined for `customer`, `invoice` or `quote`.
+
+        The path is Books' (`/settings/customfields?entity=`): Billing's spec set has none, so
+        this is unverified against real Zoho. Values travel inside each record's
+        `custom_fields[{label|index, value}]`.
+        """
+        body = await self._call("GET", "/settings/customfields", params={"entity": entity})
+        items = self._field(body, "customfields")
+        return [item for item in items if isinstance(item, dict)]
+
     # -- sales orders (absent from Billing's published API) --------------------------------
 
     def _no_sales_orders(self) -> NotAvailable:
