@@ -128,6 +128,14 @@ class FakeCrm:
             )
         return results
 
+    async def get_record(self, module: str, record_id: str) -> dict[str, Any]:
+        from zsync_tui.zoho.errors import NotFound
+
+        self.calls += 1
+        if record_id not in self.records[module]:
+            raise NotFound(f"no {module} {record_id}")
+        return dict(self.records[module][record_id])
+
     async def account_contacts(self, account_id: str, fields: Any) -> list[dict[str, Any]]:
         self.calls += 1
         return [
@@ -253,3 +261,109 @@ def world(tmp_path: Path) -> FakeWorld:
         profile_id = int(profile.id or 0)
     clock = FakeClock()
     return FakeWorld(clock, FakeCrm(clock), FakeBilling(clock), Ledger(store, profile_id))
+
+
+# -- the sandbox over loopback ------------------------------------------------------------
+
+
+class Harness:
+    """A connected profile against a running sandbox, and ways to look at and poke both."""
+
+    def __init__(self, sandbox: Any, runtime: Any) -> None:
+        from zsync_tui.sync.service import SyncService
+        from zsync_tui.zoho.session import ZohoOptions
+
+        self.sandbox = sandbox
+        self.runtime = runtime
+        self.options = ZohoOptions(billing_per_minute=100_000, billing_per_day=1_000_000)
+        self.service = SyncService(runtime, options=self.options)
+
+    async def connect(self, profile: str = "default") -> None:
+        from zsync_tui.connection import ConnectRequest, connect
+        from zsync_tui.zoho.oauth import Secret
+
+        creds = self.sandbox.credentials
+        request = ConnectRequest(
+            profile=profile,
+            data_centre="custom",
+            client_id=creds["client_id"],
+            client_secret=Secret(creds["client_secret"]),
+            refresh_token=Secret(creds["refresh_token"]),
+            accounts_url=creds["accounts_url"],
+            api_domain=creds["api_domain"],
+            billing_org_id=creds["billing_organization_id"],
+        )
+        await connect(self.runtime, request, options=self.options)
+
+    async def configure(self, **values: Any) -> None:
+        from zsync_tui.sync.config import IntegrationConfig
+
+        await self.service.save_config(IntegrationConfig.from_mapping(values))
+
+    async def sync(self, **kwargs: Any) -> Any:
+        return await self.service.run(**kwargs)
+
+    def clients(self) -> Any:
+        from zsync_tui.connection import open_clients
+
+        return open_clients(self.runtime, options=self.options)
+
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        import httpx
+
+        response = httpx.request(method, f"{self.sandbox.admin_url}/{path}", json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def writes(self) -> int:
+        """Write requests the sandbox received on the two APIs (token calls excluded)."""
+        stats = self.admin("GET", "stats")
+        return sum(
+            row["count"]
+            for row in stats["requests"]
+            if row["method"] in ("POST", "PUT", "DELETE") and "/oauth/" not in row["path"]
+        )
+
+    def links(self) -> list[Any]:
+        from sqlmodel import select
+
+        from zsync_tui.store import RecordLink
+
+        with self.runtime.store.read() as session:
+            return list(session.exec(select(RecordLink)).all())
+
+    @property
+    def world(self) -> Any:
+        return self.sandbox.sandbox.world
+
+
+@pytest.fixture(scope="module")
+def shared_sandbox() -> Any:
+    """One small sandbox for a module's tests; each test resets it to the seeded world."""
+    from zsync_tui.sandbox import SandboxOptions, run_in_thread
+
+    running = run_in_thread(
+        SandboxOptions(
+            accounts=8,
+            contacts=12,
+            deals=0,
+            customers=6,
+            duplicates=3,
+            billing_calls_per_minute=100_000,
+            billing_calls_per_day=1_000_000,
+            # Every run opens its clients and refreshes once; Zoho's 10 per 10 minutes is a
+            # client-side concern tested with the clients.
+            token_refreshes_per_10min=100_000,
+        )
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def harness(shared_sandbox: Any, runtime: Any, memory_keyring: Any) -> Any:
+    """A fresh data directory connected to the reset shared sandbox."""
+    h = Harness(shared_sandbox, runtime)
+    h.admin("POST", "reset")
+    await h.connect()
+    return h

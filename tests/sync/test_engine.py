@@ -169,3 +169,25 @@ async def test_a_resolved_conflict_is_written_where_it_is_not_yet(world):
     assert world.crm.records["Accounts"][a]["Phone"] == "chosen"
     assert world.billing.customers[billing_id]["phone"] == "chosen"
     assert (await run(world, IntegrationConfig())).write_calls == 0
+
+
+async def test_review_waits_then_the_admins_choice_is_applied(world):
+    linked_crm = world.crm.add("Accounts", Account_Name="Acme Ltd")
+    created_crm = world.crm.add("Accounts", Account_Name="Globex")
+    acme = world.billing.add(display_name="ACME Limited", company_name="ACME Limited")
+    world.billing.add(display_name="Globex Inc", company_name="Globex Inc")
+    config = IntegrationConfig(duplicates="review")
+    first = await run(world, config)
+    assert first.skipped_by_reason == {"duplicate waiting for review": 2}
+    again = await run(world, config, full=True)
+    assert again.write_calls == 0 and again.created == {"crm": 0, "billing": 0}
+    with world.ledger.store.write() as session:
+        for match in session.exec(select(DuplicateMatch)).all():
+            match.state = "approved" if match.crm_id == linked_crm else "rejected"
+            session.add(match)
+    decided = await run(world, config)
+    assert decided.linked == 1 and decided.created["billing"] == 1
+    by_crm = {link.crm_id: link for link in links(world)}
+    assert by_crm[linked_crm].billing_id == acme
+    assert by_crm[created_crm].billing_id not in (acme,)
+    assert (await run(world, config)).write_calls == 0

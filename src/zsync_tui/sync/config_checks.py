@@ -17,7 +17,8 @@ class RemoteFacts:
     """What the checks need to know about the connected orgs."""
 
     views: Mapping[str, Iterable[Mapping[str, str]]] = field(default_factory=dict)
-    billing_custom_fields: tuple[str, ...] = ()
+    #: None when the Billing API offers no way to list them: checked at write time instead.
+    billing_custom_fields: tuple[str, ...] | None = ()
     crm_multi_currency: bool = False
     crm_base_currency: str | None = None
     billing_currency: str | None = None
@@ -47,8 +48,10 @@ def check_against_remote(config: IntegrationConfig, facts: RemoteFacts) -> list[
             problems.append(
                 (key, f"CRM has no {module} view {wanted!r} (views: {names or 'none'})")
             )
-    existing = set(facts.billing_custom_fields)
+    existing = set(facts.billing_custom_fields or ())
     for index, entry in enumerate(config.field_map):
+        if facts.billing_custom_fields is None:
+            break
         if entry.is_custom and entry.custom_label not in existing:
             listed = ", ".join(sorted(existing)) or "none yet"
             problems.append(

@@ -26,7 +26,7 @@ from zsync_tui.sync.mapping import (
     billing_values,
     values_hash,
 )
-from zsync_tui.sync.records import parse_time
+from zsync_tui.sync.records import billing_time_mark, parse_time
 from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ZohoError
 
 if TYPE_CHECKING:
@@ -140,7 +140,9 @@ class CrmWriter:
             crm_hash=values_hash(crm_now),
             billing_hash=values_hash(billing_now),
             crm_modified_time=(record or {}).get("Modified_Time"),
-            billing_modified_time=(customer or {}).get("updated_time"),
+            billing_modified_time=billing_time_mark(
+                (customer or {}).get("updated_time"), ours=True
+            ),
         )
         store_link_values(link, dict(crm_now), dict(crm_now), dict(billing_now))
         return link

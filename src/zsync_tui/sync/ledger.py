@@ -252,6 +252,12 @@ class Ledger:
             ).all()
             return {(row.crm_module, row.crm_id): row for row in rows}
 
+    def set_match_state(self, session: Session, match_id: int, state: str) -> None:
+        row = session.get(DuplicateMatch, match_id)
+        if row is not None:
+            row.state = state
+            session.add(row)
+
     def held_billing_ids(self) -> set[str]:
         """Billing customers matched by a duplicate that is waiting or skipped: never cloned."""
         with self.store.read() as session:

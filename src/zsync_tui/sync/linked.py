@@ -26,7 +26,7 @@ from zsync_tui.sync.mapping import (
 )
 from zsync_tui.sync.merge import merge_fields
 from zsync_tui.sync.page_work import PageWork
-from zsync_tui.sync.records import CustomerRecords, parse_time
+from zsync_tui.sync.records import CustomerRecords, billing_time_mark, parse_time
 from zsync_tui.zoho.errors import RateLimited, ZohoError
 
 if TYPE_CHECKING:
@@ -114,7 +114,9 @@ class LinkedPairs(CustomerRecords):
         """Merge one pair, queue or send its writes, and update the link."""
         before = snapshot(link)
         crm_time = parse_time((record or {}).get("Modified_Time") or link.crm_modified_time)
-        billing_time = parse_time((current or {}).get("updated_time") or link.billing_modified_time)
+        billing_time = parse_time(
+            (current or {}).get("updated_time") or (link.billing_modified_time or "").rstrip("~")
+        )
         newer = None if crm_time is None or billing_time is None else crm_time > billing_time
         result = merge_fields(
             entries, base, crm_now, billing_now, crm_is_newer=newer, one_way=self.one_way
@@ -163,12 +165,12 @@ class LinkedPairs(CustomerRecords):
                 body = billing_payload(result.to_billing, current)
                 checkpoint("before billing update")
                 saved = await self.billing.update_customer(link.billing_id, body)
-                link.billing_modified_time = saved.get("updated_time")
+                link.billing_modified_time = billing_time_mark(saved.get("updated_time"), ours=True)
                 work.journal.append(
                     ("billing", "customer", link.billing_id, "update", billing_now, body)
                 )
         elif current is not None:
-            link.billing_modified_time = current.get("updated_time")
+            link.billing_modified_time = billing_time_mark(current.get("updated_time"), ours=False)
         if result.to_crm:
             self.emit(
                 PlanItem(
@@ -216,7 +218,9 @@ class LinkedPairs(CustomerRecords):
                 billing_now = billing_values(current, entries)
                 crm_now = stored["crm"] or dict(stored["base"])
                 if values_hash(billing_now) == link.billing_hash and not stored["override"]:
-                    link.billing_modified_time = current.get("updated_time")
+                    link.billing_modified_time = billing_time_mark(
+                        current.get("updated_time"), ours=False
+                    )
                     work.changed_links.append(link)
                     continue
                 await self.merge_and_write(

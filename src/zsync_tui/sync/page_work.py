@@ -34,6 +34,7 @@ class PageWork:
     agreed: list[tuple[RecordLink, list[str]]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     settled: list[tuple[str, str, str]] = field(default_factory=list)
+    decided: list[tuple[int, str]] = field(default_factory=list)
     #: Modified_Time of the oldest record whose failure may pass with a retry (the cursor
     #: stops before it); refusals (issues) do not hold the cursor.
     oldest_failure: str | None = None
@@ -70,6 +71,8 @@ def commit_page(
             ledger.record_issue(session, *issue)
         for side, module, record_id in work.settled:
             ledger.settle_issue(session, side, module, record_id)
+        for match_id, state in work.decided:
+            ledger.set_match_state(session, match_id, state)
         if cursor_name and cursor:
             ledger.set_cursor(session, cursor_name, cursor)
 

@@ -3,7 +3,7 @@ applies, the parent account of a contact, earlier duplicate decisions, times."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -27,6 +27,24 @@ def parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+UNSETTLED = "~"
+
+
+def billing_time_mark(updated_time: Any, *, ours: bool) -> str | None:
+    """What a link remembers of a customer's `updated_time`.
+
+    Billing's times have whole seconds, so an edit made in the same second as our own write
+    would keep the same `updated_time` and go unseen. A time from our own write, or one that
+    is not yet two seconds old, is kept with a mark: the next run reads that customer once
+    more (a GET, never a write) and compares its values before trusting the time.
+    """
+    if not isinstance(updated_time, str) or not updated_time:
+        return None
+    moment = parse_time(updated_time)
+    fresh = moment is None or moment > datetime.now(UTC) - timedelta(seconds=2)
+    return f"{updated_time}{UNSETTLED}" if ours or fresh else updated_time
 
 
 class CustomerRecords:
@@ -69,14 +87,8 @@ class CustomerRecords:
         }
         return self.ledger.links_by_crm(session, "Accounts", account_ids)
 
-    def duplicate_decision(self, module: str, crm_id: str) -> str:
-        """`create` when the admin rejected a match (create a new customer), `link` when the
-        admin approved it, else the configured policy."""
+    def earlier_match(self, module: str, crm_id: str) -> DuplicateMatch | None:
+        """The duplicate match recorded for this CRM record by an earlier run, if any."""
         if self._decisions is None:
             self._decisions = self.ledger.duplicate_decisions()
-        decided = self._decisions.get((module, crm_id))
-        if decided is not None and decided.state == "rejected":
-            return "create"
-        if decided is not None and decided.state == "approved":
-            return "link"
-        return self.config.duplicates
+        return self._decisions.get((module, crm_id))

@@ -82,7 +82,9 @@ class SyncService:
         for candidate in await billing.organizations():
             if str(candidate.id) == str(profile.billing_org_id):
                 billing_currency = candidate.currency_code
-        custom_fields: tuple[str, ...] = ()
+        # Billing documents no call that lists custom fields; when the client has none, the
+        # check happens at write time (Billing refuses an unknown label, and says so).
+        custom_fields: tuple[str, ...] | None = None
         if hasattr(billing, "customer_custom_fields"):
             custom_fields = tuple(await billing.customer_custom_fields())
         return RemoteFacts(
