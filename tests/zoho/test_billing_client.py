@@ -167,3 +167,38 @@ async def test_custom_field_definitions(live: Any, connect_to: Callable[..., Any
             assert all(f.get("entity") == entity for f in fields)
         customer_fields = await zoho.billing.custom_fields("customer")
     assert customer_fields and all("label" in f for f in customer_fields)
+
+
+async def test_documents_can_be_updated_and_custom_field_labels_listed(
+    live: Any, connect_to: Callable[..., Any]
+):
+    async with connect_to(live) as zoho:
+        customer = await zoho.billing.create_customer(
+            {"display_name": "Upd Co", "email": "u@example.com"}
+        )
+        cid = customer["customer_id"]
+        line = {"item_id": "1", "rate": 10.0, "quantity": 1}
+        estimate = await zoho.billing.create_estimate({"customer_id": cid, "line_items": [line]})
+        changed = await zoho.billing.update_estimate(
+            estimate["estimate_id"], {"reference_number": "DEAL-1"}
+        )
+        assert changed["reference_number"] == "DEAL-1"
+        invoice = await zoho.billing.create_invoice(
+            {
+                "customer_id": cid,
+                "date": "2026-11-02",
+                "invoice_items": [{"product_id": "1", "rate": 10.0, "quantity": 1}],
+            }
+        )
+        changed = await zoho.billing.update_invoice(
+            invoice["invoice_id"], {"reference_number": "DEAL-2"}
+        )
+        assert changed["reference_number"] == "DEAL-2"
+        order = await zoho.billing.create_sales_order({"customer_id": cid, "line_items": [line]})
+        changed = await zoho.billing.update_sales_order(
+            order["salesorder_id"], {"reference_number": "DEAL-3"}
+        )
+        assert changed["reference_number"] == "DEAL-3"
+        labels = await zoho.billing.customer_custom_fields()
+        definitions = await zoho.billing.custom_fields("customer")
+    assert labels == [f["label"] for f in definitions] and labels

@@ -187,6 +187,11 @@ class BillingClient:
         body = await self._call("GET", f"/estimates/{_id(estimate_id)}")
         return dict(self._field(body, "estimate"))
 
+    async def update_estimate(self, estimate_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change a quote (e.g. its `zcrm_potential_id` link); returns it."""
+        body = await self._call("PUT", f"/estimates/{_id(estimate_id)}", json=changes, write=True)
+        return dict(self._field(body, "estimate"))
+
     async def list_estimates(self, zcrm_potential_id: str | None = None) -> list[dict[str, Any]]:
         """Quotes, optionally only those made for one CRM deal."""
         params = {"zcrm_potential_id": _id(zcrm_potential_id)} if zcrm_potential_id else None
@@ -213,6 +218,11 @@ class BillingClient:
 
     async def get_invoice(self, invoice_id: str) -> dict[str, Any]:
         body = await self._call("GET", f"/invoices/{_id(invoice_id)}")
+        return dict(self._field(body, "invoice"))
+
+    async def update_invoice(self, invoice_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change an invoice (e.g. its reference number); returns it."""
+        body = await self._call("PUT", f"/invoices/{_id(invoice_id)}", json=changes, write=True)
         return dict(self._field(body, "invoice"))
 
     async def list_invoices(
@@ -243,6 +253,10 @@ class BillingClient:
         items = self._field(body, "customfields")
         return [item for item in items if isinstance(item, dict)]
 
+    async def customer_custom_fields(self) -> list[str]:
+        """The labels of the customer custom fields (what a field map may name)."""
+        return [str(f["label"]) for f in await self.custom_fields("customer") if f.get("label")]
+
     # -- sales orders (absent from Billing's published API) --------------------------------
 
     def _no_sales_orders(self) -> NotAvailable:
@@ -262,6 +276,10 @@ class BillingClient:
 
     async def get_sales_order(self, order_id: str) -> dict[str, Any]:
         body = await self._call("GET", f"/salesorders/{_id(order_id)}")
+        return dict(self._field(body, "salesorder"))
+
+    async def update_sales_order(self, order_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        body = await self._call("PUT", f"/salesorders/{_id(order_id)}", json=changes, write=True)
         return dict(self._field(body, "salesorder"))
 
     async def sales_orders_available(self) -> bool:
