@@ -1,4 +1,4 @@
-"""`zsync deals list|poll|link|unlink|simulate`: deal-stage triggers and deal links.
+"""`zsync deals list|poll|watch|link|unlink|simulate`: deal-stage triggers and deal links.
 
 Exit codes: 0 success, 1 refused by a link rule or a poll with failed actions, 2 a setup
 problem (not connected, invalid configuration, authentication), 3 the API budget is spent.
@@ -15,6 +15,7 @@ import click
 
 from zsync_tui.connection import ConnectFailed
 from zsync_tui.runtime import Runtime
+from zsync_tui.secrets import KeyringUnavailable
 from zsync_tui.sync.config import ConfigError
 from zsync_tui.sync.deals.links import LinkRefused, LinkResult
 from zsync_tui.sync.deals.service import DealService
@@ -36,7 +37,7 @@ def _run(coro: Any) -> Any:
         _fail(str(exc), EXIT_REFUSED)
     except NotFound as exc:
         _fail(str(exc), EXIT_REFUSED)
-    except (ConfigError, ConnectFailed) as exc:
+    except (ConfigError, ConnectFailed, KeyringUnavailable) as exc:
         _fail(str(exc), EXIT_SETUP)
     except RateLimited as exc:
         _fail(str(exc), EXIT_BUDGET)
@@ -133,6 +134,50 @@ def deals_poll(runtime: Runtime, as_json: bool) -> None:
         sys.exit(EXIT_SETUP)
     if report.count("failed"):
         sys.exit(EXIT_REFUSED)
+
+
+@deals_group.command("watch")
+@click.option("--polls", type=int, default=0, help="Stop after this many polls (0: run on).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per poll.")
+@click.pass_obj
+def deals_watch(runtime: Runtime, polls: int, as_json: bool) -> None:
+    """Poll deals every `poll_seconds` of the [triggers] table and act at once (Ctrl-C stops)."""
+    try:
+        asyncio.run(_watch(DealService(runtime), polls, as_json))
+    except KeyboardInterrupt:
+        pass
+    except (ConfigError, ConnectFailed, KeyringUnavailable) as exc:
+        _fail(str(exc), EXIT_SETUP)
+
+
+async def _watch(service: DealService, polls: int, as_json: bool) -> None:
+    from datetime import UTC, datetime
+
+    from zsync_tui.connection import open_clients
+
+    async with open_clients(
+        service.runtime, profile=service.profile_name, options=service.options
+    ) as clients:
+        watcher = service.make_watcher(clients.crm, clients.billing)
+        done = 0
+        while True:
+            report = await watcher.poll_once()
+            done += 1
+            if as_json:
+                click.echo(json.dumps(report.as_dict()))
+            else:
+                stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                click.echo(
+                    f"{stamp} {report.status}: {report.deals_read} deals, "
+                    f"{report.count('done')} done, {report.count('failed')} failed, "
+                    f"{len(report.skipped)} skipped {report.message}".rstrip()
+                )
+            if polls and done >= polls:
+                return
+            wait = float(watcher.interval_seconds)
+            if report.resumes_at is not None:
+                wait = max(wait, report.resumes_at.timestamp() - datetime.now(UTC).timestamp())
+            await asyncio.sleep(wait)
 
 
 def _print_link(result: LinkResult, verb: str, as_json: bool) -> None:
