@@ -117,8 +117,11 @@ class SandboxPipeline:
         if await self._random_fault(scope, send, family):
             return
         now = sandbox.now()
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        token = sandbox.tokens.check(headers.get("authorization"), now)
+        authorization = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"authorization"),
+            None,
+        )
+        token = sandbox.tokens.check(authorization, now)
         if not token or isinstance(token, str):
             await self._unauthorized(send, family, missing=token == "missing")
             return

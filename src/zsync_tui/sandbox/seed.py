@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
 
 from faker import Faker
@@ -57,8 +58,11 @@ class _Pools:
                 self.jobs.append(fake.job()[:100])
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
 def _slug(text: str) -> str:
-    kept = "".join(ch.lower() for ch in text if ch.isascii() and ch.isalnum())
+    kept = _NOT_SLUG.sub("", text.lower())
     return kept[:20] or "company"
 
 
