@@ -123,3 +123,14 @@ async def test_concurrency_is_bounded_by_edition():
     gate.set()
     await asyncio.gather(*tasks)
     assert budget.peak_in_flight == 5
+
+
+async def test_an_unknown_edition_leans_on_the_server_header_only():
+    clock = FakeClock()
+    budget = crm_budget(None, clock=clock, sleep=clock.sleep)
+    assert budget.concurrency == 5 and budget.windows == []
+    for _ in range(6_000):  # past Free's 5,000: not our guess to stop at
+        budget.check()
+    budget.observe_remaining("0")
+    with pytest.raises(BudgetExhausted):
+        budget.check()

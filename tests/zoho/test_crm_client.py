@@ -226,3 +226,11 @@ async def test_concurrency_stays_within_the_edition(
         peak = zoho.crm.transport.budget.peak_in_flight
     assert counts == [30] * 30 and peak == 5
     assert sandbox_admin(free, "stats")["throttled_total"] == 0
+
+
+async def test_the_governor_is_sized_from_the_org(live: Any, connect_to: Callable[..., Any]):
+    async with connect_to(live, crm_edition=None) as zoho:
+        assert zoho.crm.transport.budget.concurrency == 5
+        zoho.size_crm_budget(await zoho.crm.org())
+        budget = zoho.crm.transport.budget
+    assert budget.concurrency == 20 and budget.windows[0].limit == 55_000  # 50,000 + 5 users

@@ -198,8 +198,13 @@ def crm_budget(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> CallBudget:
-    """The CRM governor for an edition: concurrency and rolling 24 h credits."""
-    credits = crm_daily_credits(edition, users)
+    """The CRM governor for an edition: concurrency and rolling 24 h credits.
+
+    With the edition unknown, concurrency is the lowest (5) and no local credit window is kept:
+    guessing Free's 5,000 would stop a large org's sync early, so `X-API-CREDITS-REMAINING`
+    alone decides. `ZohoClients.size_crm_budget(org)` sizes it properly once the org is read.
+    """
+    credits = crm_daily_credits(edition, users) if edition else None
     windows = [] if credits is None else [Window("daily credits", credits, DAY_S, pace=False)]
     return CallBudget(
         "crm",
