@@ -213,6 +213,29 @@ def _picklist(field: FieldDef) -> list[Record]:
     ]
 
 
+def field_id(module: str, position: int) -> str:
+    """The id of the module's field at `position` (fields API and view criteria agree)."""
+    return str(4876876000000093000 + position + 100 * list(MODULE_FIELDS).index(module))
+
+
+def _criteria_with_field_ids(module: str, criteria: Any) -> Any:
+    """A view's criteria with each field's id, as Zoho names a criterion field."""
+    if not isinstance(criteria, dict):
+        return criteria
+    out = dict(criteria)
+    names = [f.api_name for f in MODULE_FIELDS[module]]
+    field = out.get("field")
+    if isinstance(field, dict) and field.get("api_name") in names:
+        out["field"] = {**field, "id": field_id(module, names.index(field["api_name"]))}
+    if isinstance(out.get("group"), list):
+        out["group"] = [_criteria_with_field_ids(module, part) for part in out["group"]]
+    return out
+
+
+def _view_json(module: str, view: Record) -> Record:
+    return {**view, "criteria": _criteria_with_field_ids(module, view.get("criteria"))}
+
+
 def field_json(
     sandbox_unique: tuple[str, ...], module: str, field: FieldDef, position: int
 ) -> Record:
@@ -220,7 +243,7 @@ def field_json(
     out: Record = dict(FIELD_DEFAULTS)
     out.update(
         {
-            "id": str(4876876000000093000 + position + 100 * list(MODULE_FIELDS).index(module)),
+            "id": field_id(module, position),
             "api_name": field.api_name,
             "field_label": field.label,
             "display_label": field.label,
@@ -306,6 +329,30 @@ async def layouts(request: Request) -> Response:
         "api_name": "Standard",
         "status": "active",
         "visible": True,
+        # The rest of what the layouts OAS requires; unknown audit data is null, as Zoho sends.
+        "source": None,
+        "mode": None,
+        "generated_type": None,
+        "created_time": None,
+        "modified_time": None,
+        "created_by": None,
+        "modified_by": None,
+        "created_for": None,
+        "has_more_profiles": False,
+        "profiles": [],
+        "show_business_card": False,
+        "subform_properties": {"pinned_column": False},
+        "convert_mapping": None,
+        "sections": [],
+        "actions_allowed": {
+            "edit": False,
+            "rename": False,
+            "clone": False,
+            "downgrade": False,
+            "delete": False,
+            "deactivate": False,
+            "set_layout_permissions": False,
+        },
     }
     return json_reply({"layouts": [layout]})
 
@@ -332,9 +379,14 @@ async def custom_views(request: Request) -> Response:
         "page": page,
         "more_records": page * per_page < len(views),
         "default": default["id"] if default else None,
-        "translation": {},
+        "translation": {
+            "public_views": "Public Views",
+            "other_users_views": "Other Users' Views",
+            "shared_with_me": "Shared With Me",
+            "created_by_me": "Created By Me",
+        },
     }
-    return json_reply({"custom_views": chunk, "info": info})
+    return json_reply({"custom_views": [_view_json(module, v) for v in chunk], "info": info})
 
 
 async def custom_view(request: Request) -> Response:
@@ -342,7 +394,7 @@ async def custom_view(request: Request) -> Response:
     require_scope(request, "ZohoCRM.settings.custom_views.READ")
     module = _view_module(request)
     view = find_view(sandbox_of(request), module, request.path_params["view_id"])
-    return json_reply({"custom_views": [view]})
+    return json_reply({"custom_views": [_view_json(module, view)]})
 
 
 async def pipeline(request: Request) -> Response:
