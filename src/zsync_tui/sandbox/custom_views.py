@@ -123,7 +123,9 @@ def _view(
         "system_defined": system_defined,
         "criteria": criteria,
         "module": {"api_name": module, "id": MODULE_IDS[module]},
-        "sort_by": {"api_name": "id"},
+        # No view of its own sorts: null, as for the audit fields (the OAS's objects require
+        # keys the sandbox would have to invent; `{}` matched neither).
+        "sort_by": None,
         "sort_order": None,
         "access_type": "public",
         "favorite": None,
@@ -134,8 +136,8 @@ def _view(
         "created_time": None,
         "modified_time": None,
         "last_accessed_time": None,
-        "created_by": {},
-        "modified_by": {},
+        "created_by": None,
+        "modified_by": None,
     }
 
 
