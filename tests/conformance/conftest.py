@@ -146,13 +146,6 @@ def open_checked_clients(sandbox_app: Any, checker: Any) -> Callable[[], Any]:
 #: Where the sandbox still falls short of the spec, by operation and problem text. Each is in
 #: docs/zoho-api-conformance.md; the filter is narrow so that anything new still fails.
 KNOWN_SANDBOX_GAPS: tuple[tuple[str, str], ...] = (
-    # Layout metadata: the sandbox serves id/name/status only; the OAS requires 15 more keys
-    # (sections, profiles, ...). The client reads only `id`.
-    ("crm GET /crm/v8/settings/layouts", "at layouts/"),
-    # Custom views: audit fields and criteria are thinner than the OAS requires; the client
-    # reads id, name and system_name only.
-    ("crm GET /crm/v8/settings/custom_views", "at custom_views/"),
-    ("crm GET /crm/v8/settings/custom_views", "at info/translation"),
     # Deal triggers send name/rate/quantity lines without a catalogue item (zoho-api.md 3.5/3.6
     # and the spec require item_id/product_id); the sandbox accepts them as Books does.
     ("request billing POST /billing/v1/estimates body", "'item_id' is a required property"),
