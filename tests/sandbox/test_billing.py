@@ -250,3 +250,93 @@ def test_sales_orders_are_served(zoho) -> None:
     ] == [sid]
     assert zoho.billing("DELETE", f"/salesorders/{sid}").json()["code"] == 0
     assert zoho.billing("GET", f"/salesorders/{sid}").status_code == 404
+
+
+def test_dates_expire_quotes_and_make_invoices_overdue(zoho) -> None:
+    zoho.freeze_at(1_900_000_000)  # 2030-03-17
+    cid = _customer(zoho)["customer_id"]
+    line = [{"name": "L", "rate": 1, "quantity": 1}]
+    quote = zoho.billing(
+        "POST",
+        "/estimates",
+        json={"customer_id": cid, "line_items": line, "expiry_date": "2030-03-20"},
+    ).json()["estimate"]
+    zoho.billing("POST", f"/estimates/{quote['estimate_id']}/status/sent")
+    invoice = zoho.billing(
+        "POST",
+        "/invoices",
+        params={"send": "true"},
+        json={
+            "customer_id": cid,
+            "date": "2030-03-17",
+            "due_date": "2030-03-20",
+            "invoice_items": line,
+        },
+    ).json()["invoice"]
+    assert invoice["status"] == "sent"
+    zoho.advance(5 * 86400)
+    zoho.refresh()
+    expired = zoho.billing("GET", f"/estimates/{quote['estimate_id']}").json()["estimate"]
+    assert expired["status"] == "expired"
+    assert (
+        zoho.billing("POST", f"/estimates/{quote['estimate_id']}/status/accepted").status_code
+        == 400
+    )
+    overdue = zoho.billing("GET", "/invoices", params={"filter_by": "Status.OverDue"}).json()[
+        "invoices"
+    ]
+    assert invoice["invoice_id"] in [i["invoice_id"] for i in overdue]
+
+
+def test_invoicing_a_quote_marks_it_invoiced(zoho) -> None:
+    cid = _customer(zoho)["customer_id"]
+    line = [{"name": "L", "rate": 5, "quantity": 2}]
+    qid = zoho.billing("POST", "/estimates", json={"customer_id": cid, "line_items": line}).json()[
+        "estimate"
+    ]["estimate_id"]
+    other = _customer(zoho, display_name="Other", email="o@example.org")["customer_id"]
+    mismatch = zoho.billing(
+        "POST",
+        "/invoices",
+        json={
+            "customer_id": other,
+            "date": "2026-01-01",
+            "invoice_items": line,
+            "invoiced_estimate_id": qid,
+        },
+    )
+    assert mismatch.status_code == 400
+    made = zoho.billing(
+        "POST",
+        "/invoices",
+        json={
+            "customer_id": cid,
+            "date": "2026-01-01",
+            "invoice_items": line,
+            "invoiced_estimate_id": qid,
+        },
+    )
+    assert made.status_code == 201 and made.json()["invoice"]["invoiced_estimate_id"] == qid
+    assert zoho.billing("GET", f"/estimates/{qid}").json()["estimate"]["status"] == "invoiced"
+
+
+def test_admin_payment_makes_an_invoice_paid(zoho) -> None:
+    cid = _customer(zoho)["customer_id"]
+    iid = zoho.billing(
+        "POST",
+        "/invoices",
+        params={"send": "true"},
+        json={
+            "customer_id": cid,
+            "date": "2026-01-01",
+            "invoice_items": [{"name": "L", "rate": 7, "quantity": 1}],
+        },
+    ).json()["invoice"]["invoice_id"]
+    assert zoho.admin("POST", f"/invoices/{iid}/pay").json() == {
+        "invoice_id": iid,
+        "status": "paid",
+    }
+    paid = zoho.billing("GET", f"/invoices/{iid}").json()["invoice"]
+    assert (paid["status"], paid["balance"], paid["payment_made"]) == ("paid", 0.0, 7.0)
+    assert zoho.billing("POST", f"/invoices/{iid}/void").status_code == 400
+    assert zoho.admin("POST", "/invoices/1/pay").status_code == 404

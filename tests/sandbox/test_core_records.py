@@ -335,3 +335,31 @@ def test_same_second_modified_times_page_stably(zoho_factory) -> None:
     assert len(set(seen)) == 300
     assert seen[-1] == seen[0]
     assert seen[1:-1] == sorted(seen[1:-1], key=int)
+
+
+def test_renamed_account_shows_through_lookups(zoho) -> None:
+    account = zoho.crm("POST", "/Accounts", json={"data": [{"Account_Name": "Old Name"}]}).json()
+    account_id = account["data"][0]["details"]["id"]
+    contact = zoho.crm(
+        "POST", "/Contacts", json={"data": [{"Last_Name": "L", "Account_Name": {"id": account_id}}]}
+    )
+    contact_id = contact.json()["data"][0]["details"]["id"]
+    before = zoho.crm("GET", f"/Contacts/{contact_id}").json()["data"][0]
+    zoho.advance(5)
+    zoho.crm("PUT", f"/Accounts/{account_id}", json={"data": [{"Account_Name": "New Name"}]})
+    after = zoho.crm("GET", f"/Contacts/{contact_id}").json()["data"][0]
+    assert after["Account_Name"] == {"id": account_id, "name": "New Name"}
+    assert after["Modified_Time"] == before["Modified_Time"]
+
+
+def test_list_by_ids(zoho) -> None:
+    ids = [
+        r["id"]
+        for r in zoho.crm(
+            "GET", "/Accounts", params={"fields": "Account_Name", "per_page": 3}
+        ).json()["data"]
+    ]
+    picked = zoho.crm(
+        "GET", "/Accounts", params={"fields": "Account_Name", "ids": f"{ids[0]},{ids[2]},1"}
+    )
+    assert [r["id"] for r in picked.json()["data"]] == [ids[0], ids[2]]

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from zsync_tui.sandbox.clock import billing_time
 from zsync_tui.sandbox.crm_common import sandbox_of
 from zsync_tui.sandbox.oauth import GRANT_CODE_TTL_S
 from zsync_tui.sandbox.options import OptionsError
@@ -167,3 +168,18 @@ async def credentials(request: Request) -> Response:
 async def duplicates(request: Request) -> Response:
     """GET /_sandbox/duplicates: the planted CRM/Billing duplicate pairs (for tests and demos)."""
     return json_reply({"duplicates": sandbox_of(request).world.planted_duplicates})
+
+
+async def pay_invoice(request: Request) -> Response:
+    """POST /_sandbox/invoices/{invoice_id}/pay: record a full payment (Billing's payments API is
+    not emulated; this stands in for a customer paying)."""
+    sandbox = sandbox_of(request)
+    invoice = sandbox.world.invoices.get(request.path_params["invoice_id"])
+    if invoice is None:
+        return _problem("no such invoice", 404)
+    if invoice["status"] in ("void", "draft"):
+        return _problem(f"a {invoice['status']} invoice cannot be paid")
+    invoice.update({"status": "paid", "balance": 0.0, "payment_made": invoice["total"]})
+    stamp = billing_time(sandbox.now())
+    invoice["updated_time"] = invoice["last_modified_time"] = stamp
+    return json_reply({"invoice_id": invoice["invoice_id"], "status": "paid"})

@@ -92,6 +92,7 @@ def _admin_routes() -> list[BaseRoute]:
         Route("/_sandbox/tokens/expire", a.expire_tokens, methods=["POST"]),
         Route("/_sandbox/credentials", a.credentials, methods=["GET"]),
         Route("/_sandbox/duplicates", a.duplicates, methods=["GET"]),
+        Route("/_sandbox/invoices/{invoice_id}/pay", a.pay_invoice, methods=["POST"]),
     ]
 
 

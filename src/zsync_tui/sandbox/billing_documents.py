@@ -120,7 +120,25 @@ def _search(request: Request, items: list[Record], fields: tuple[str, ...]) -> l
 # ---- estimates -------------------------------------------------------------------------------
 
 
+def age_documents(request: Request) -> None:
+    """Date-driven statuses, as Billing's scheduler sets them: a sent quote past its expiry date
+    is expired; a sent invoice past its due date is overdue (sandbox clock)."""
+    world = sandbox_of(request).world
+    today = now_text(request)[:10]
+    for estimate in world.estimates.values():
+        if (
+            estimate["status"] == "sent"
+            and estimate.get("expiry_date")
+            and estimate["expiry_date"] < today
+        ):
+            estimate["status"] = "expired"
+    for invoice in world.invoices.values():
+        if invoice["status"] == "sent" and invoice.get("due_date") and invoice["due_date"] < today:
+            invoice["status"] = "overdue"
+
+
 def _estimate(request: Request) -> Record:
+    age_documents(request)
     found = sandbox_of(request).world.estimates.get(request.path_params["estimate_id"])
     if found is None:
         raise not_found("Quote")
@@ -144,6 +162,7 @@ async def create_estimate(request: Request) -> Response:
 async def list_estimates(request: Request) -> Response:
     """GET /estimates: `zcrm_potential_id`, `customer_id`, `filter_by`, `search_text`, sort."""
     billing_scope(request, "quotes", "READ")
+    age_documents(request)
     query = request.query_params
     wanted = ESTIMATE_FILTERS.get(query.get("filter_by", "Status.All"), "?")
     if wanted == "?":
@@ -238,6 +257,7 @@ def estimate_status(target: str) -> Handler:
 
 
 def _invoice(request: Request) -> Record:
+    age_documents(request)
     found = sandbox_of(request).world.invoices.get(request.path_params["invoice_id"])
     if found is None:
         raise not_found("Invoice")
@@ -260,9 +280,19 @@ async def create_invoice(request: Request) -> Response:
         raise billing_error(
             400, BILLING_INVALID_VALUE, "Invalid value passed for date: it is required."
         )
-    invoice = new_invoice(sandbox_of(request).world, body, now_text(request))
+    world = sandbox_of(request).world
+    quote_id = str(body.get("invoiced_estimate_id") or "")
+    quote = world.estimates.get(quote_id) if quote_id else None
+    if quote_id and (quote is None or quote["customer_id"] != str(body["customer_id"])):
+        raise billing_error(
+            400, BILLING_INVALID_VALUE, "Invalid value passed for invoiced_estimate_id."
+        )
+    invoice = new_invoice(world, body, now_text(request))
     if request.query_params.get("send") == "true":
         invoice["status"] = "sent"
+    if quote is not None:
+        quote["status"] = "invoiced"
+        quote["last_modified_time"] = invoice["created_time"]
     return json_reply(
         {"code": 0, "message": "The invoice has been created.", "invoice": dict(invoice)}, 201
     )
@@ -271,6 +301,7 @@ async def create_invoice(request: Request) -> Response:
 async def list_invoices(request: Request) -> Response:
     """GET /invoices: `customer_id`, `zcrm_potential_id`, `filter_by`, `search_text`, sort."""
     billing_scope(request, "invoices", "READ")
+    age_documents(request)
     query = request.query_params
     wanted = INVOICE_FILTERS.get(query.get("filter_by", "Status.All"), "?")
     if wanted == "?":

@@ -234,7 +234,36 @@ def update(sandbox: Sandbox, module: CrmModule, record: Record, cleaned: Record)
     _derive(module.name, record, cleaned)
     _reindex(module, record, before)
     module.touch()
+    name_field = NAME_FIELD[module.name]
+    if record.get(name_field) != before.get(name_field):
+        _rename_lookups(sandbox, module.name, record["id"], record.get(name_field))
     return record
+
+
+# Lookups that show another record's name; Zoho answers with the current name, so a rename
+# shows through them (the referring records' Modified_Time does not move).
+LOOKUPS_TO = {
+    "Accounts": (
+        ("Contacts", "Account_Name"),
+        ("Deals", "Account_Name"),
+        ("Accounts", "Parent_Account"),
+    ),
+    "Contacts": (("Deals", "Contact_Name"), ("Contacts", "Reporting_To")),
+    "Deals": (),
+}
+
+
+def _rename_lookups(sandbox: Sandbox, module: str, record_id: str, name: Any) -> None:
+    for other, field in LOOKUPS_TO[module]:
+        target = sandbox.world.crm[other]
+        changed = False
+        for referring in target.records.values():
+            lookup = referring.get(field)
+            if isinstance(lookup, dict) and lookup.get("id") == record_id:
+                referring[field] = {**lookup, "name": name}
+                changed = True
+        if changed:
+            target.touch()
 
 
 def delete(sandbox: Sandbox, module: CrmModule, record_id: str) -> Record:

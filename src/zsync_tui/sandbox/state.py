@@ -45,6 +45,9 @@ class Stats:
             "faults_injected_total": sum(self.faults.values()),
             "throttled": dict(self.throttled),
             "throttled_total": sum(self.throttled.values()),
+            "http_429_total": sum(
+                n for (_, _, status), n in self.requests.items() if status == 429
+            ),
         }
 
 
