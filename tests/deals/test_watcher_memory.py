@@ -11,7 +11,7 @@ import pytest
 from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.deals.ledger import DealLedger
 from zsync_tui.sync.deals.watcher import DealWatcher
-from zsync_tui.zoho.errors import AmbiguousWrite
+from zsync_tui.zoho.errors import AmbiguousWrite, ServerError
 
 
 class Crash(Exception):
@@ -214,3 +214,34 @@ async def test_a_missing_customer_is_imported_first(
     await watcher.poll_once()
     assert imported == [("Accounts", "A7")]
     assert [i["customer_id"] for i in memory_billing.invoices.values()] == ["C7"]
+
+
+async def test_a_write_not_yet_reconciled_holds_its_deal_until_billing_answers(
+    watcher_for: Callable[..., DealWatcher], memory_crm: Any, memory_billing: Any
+) -> None:
+    memory_crm.add_deal("D1", "Negotiation/Review")
+    watcher = watcher_for()
+    await watcher.poll_once()
+    memory_crm.move("D1", "Closed Won")
+    real_create = memory_billing.create_invoice
+
+    async def lands_then_drops(body: dict[str, Any]) -> dict[str, Any]:
+        await real_create(body)
+        raise AmbiguousWrite("connection reset", method="POST", path="/invoices")
+
+    memory_billing.create_invoice = lands_then_drops
+    await watcher.poll_once()
+    memory_billing.create_invoice = real_create
+    real_list = memory_billing.list_invoices
+
+    async def down(**_: Any) -> list[dict[str, Any]]:
+        raise ServerError(503, "maintenance", side="billing")
+
+    memory_billing.list_invoices = down
+    held = await watcher.poll_once()
+    assert held.skipped == [("D1", "an earlier action is still being reconciled with Billing")]
+    assert len(memory_billing.invoices) == 1
+    memory_billing.list_invoices = real_list
+    await watcher.poll_once()
+    await watcher.poll_once()
+    assert len(memory_billing.invoices) == 1

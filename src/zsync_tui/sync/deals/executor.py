@@ -99,8 +99,15 @@ class ActionExecutor:
         self.crash_hook = crash_hook
 
     async def execute(
-        self, deal: Deal, planned: PlannedAction, customer_id: str | None
+        self,
+        deal: Deal,
+        planned: PlannedAction,
+        customer_id: str | None,
+        *,
+        last: bool = False,
     ) -> ActionOutcome:
+        """Send `planned` unless it is pending or done already; with `last`, a success also
+        records the deal's stage as handled (one transaction instead of two)."""
         outcome = ActionOutcome(deal.id, planned.action, planned.generation, "already")
         reference = (
             trigger_reference(deal.id, planned.action, planned.generation)
@@ -140,6 +147,7 @@ class ActionExecutor:
             "done",
             billing_id=billing_id,
             link_origin="trigger" if planned.creates else None,
+            seen_stage=deal.stage if last else None,
         )
         outcome.state, outcome.billing_id = "done", billing_id
         return outcome

@@ -144,9 +144,11 @@ class DealLedger:
         *,
         billing_id: str | None = None,
         link_origin: str | None = None,
+        seen_stage: str | None = None,
         **message: Any,
     ) -> None:
-        """Close an action (done / failed); a create also records its trigger link."""
+        """Close an action (done / failed); a create also records its trigger link; with
+        `seen_stage`, the deal's stage is handled in the same transaction."""
         with self.store.write() as session:
             current = session.get(DealAction, row.id)
             if current is None:
@@ -166,19 +168,34 @@ class DealLedger:
                 )
             if state == "done":
                 self._delete_marker(session, current.deal_id, SKIP)
+            if state == "done" and seen_stage is not None:
+                self._upsert(session, current.deal_id, SEEN, 0, SEEN, None, seen_stage)
+
+    def _upsert(
+        self,
+        session: Any,
+        deal_id: str,
+        action: str,
+        generation: int,
+        state: str,
+        billing_id: str | None,
+        message: str | None,
+    ) -> None:
+        row = self._get(session, deal_id, action, generation) or DealAction(
+            profile_id=self.profile_id, deal_id=deal_id, action=action, generation=generation
+        )
+        row.state = state
+        row.billing_id = billing_id or row.billing_id
+        row.message = message
+        row.updated_at = _now()
+        session.add(row)
 
     def mark(self, deal_id: str, action: str, generation: int, state: str, **message: Any) -> None:
         """Upsert a bookkeeping row (`seen`, `skip`, a lock)."""
         with self.store.write() as session:
-            row = self._get(session, deal_id, action, generation) or DealAction(
-                profile_id=self.profile_id, deal_id=deal_id, action=action, generation=generation
-            )
             billing_id = message.pop("billing_id", None)
-            row.state = state
-            row.billing_id = billing_id or row.billing_id
-            row.message = encode(**message) if action != SEEN else message.get("stage")
-            row.updated_at = _now()
-            session.add(row)
+            text = encode(**message) if action != SEEN else message.get("stage")
+            self._upsert(session, deal_id, action, generation, state, billing_id, text)
             if action == SEEN:
                 self._delete_marker(session, deal_id, SKIP)
 

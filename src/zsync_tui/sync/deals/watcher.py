@@ -241,6 +241,12 @@ class DealWatcher:
         resolver: CustomerResolver,
     ) -> _DealResult:
         result = _DealResult()
+        if any(row.state == "pending" for row in history):
+            # An earlier write is not settled yet (Billing unreachable during reconcile): no
+            # decision before it is, so this deal is read again next poll.
+            result.interrupted = True
+            result.skipped = "an earlier action is still being reconciled with Billing"
+            return result
         try:
             status: dict[str, str] = {}
             for entity, document_id in documents_to_check(deal, history, stages, self.triggers):
@@ -275,13 +281,15 @@ class DealWatcher:
                 )
                 result.skipped = decision.skipped
                 return result
-            for planned in decision.actions:
-                outcome = await self.executor.execute(deal, planned, customer_id)
+            for index, planned in enumerate(decision.actions):
+                last = index == len(decision.actions) - 1
+                outcome = await self.executor.execute(deal, planned, customer_id, last=last)
                 result.outcomes.append(outcome)
                 if not outcome.ok:
                     result.interrupted = outcome.transient
                     return result
-            self.ledger.mark(deal.id, SEEN, 0, SEEN, stage=deal.stage)
+            if not (result.outcomes and result.outcomes[-1].state == "done"):
+                self.ledger.mark(deal.id, SEEN, 0, SEEN, stage=deal.stage)
         except (RateLimited, AuthenticationError) as exc:
             # The rest of the poll stops; this deal is read again after the pause.
             result.interrupted, result.fatal = True, exc
