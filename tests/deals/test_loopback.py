@@ -175,3 +175,70 @@ async def test_a_simulation_writes_nothing(harness: Any) -> None:
     assert harness.writes() == writes
     assert len(harness.deals.ledger().rows()) == rows
     assert harness.documents_of(deal) == ([], [])
+
+
+async def test_invoices_and_sales_orders_carry_the_link_on_the_billing_record(
+    harness: Any,
+) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    customer_id = await _customer_of(harness, deal)
+    async with harness.clients() as (_, billing):
+        invoice = await billing.create_invoice(
+            {
+                "customer_id": customer_id,
+                "invoice_items": [{"name": "X", "rate": 3}],
+                "date": "2026-01-01",
+            }
+        )
+        order = await billing.create_sales_order(
+            {"customer_id": customer_id, "line_items": [{"name": "Y", "rate": 4}]}
+        )
+    await harness.deals.link(deal, "invoice", invoice["invoice_id"])
+    await harness.deals.link(deal, "salesorder", order["salesorder_id"])
+    assert harness.world.invoices[invoice["invoice_id"]]["reference_number"] == f"DEAL-{deal}"
+    assert harness.world.salesorders[order["salesorder_id"]]["zcrm_potential_id"] == deal
+    await harness.deals.unlink(deal, "invoice", invoice["invoice_id"])
+    assert harness.world.invoices[invoice["invoice_id"]]["reference_number"] == ""
+    assert [link.billing_id for link in harness.deals.ledger().links(deal)] == [
+        order["salesorder_id"]
+    ]
+
+
+def test_the_deals_commands(harness: Any) -> None:
+    import asyncio
+    import json
+
+    from click.testing import CliRunner
+
+    from zsync_tui.cli import main
+
+    asyncio.run(harness.setup())
+    deal = harness.deal_with_account()
+    asyncio.run(harness.deals.poll_once())
+    runner = CliRunner()
+    simulated = runner.invoke(main, ["deals", "simulate", deal, "--stage", "Closed Won"])
+    assert simulated.exit_code == 0, simulated.output
+    assert "would create invoice" in simulated.output
+    unknown = runner.invoke(main, ["deals", "simulate", deal, "--stage", "Won-ish"])
+    assert unknown.exit_code == 1 and "no stage 'Won-ish'" in unknown.output
+    asyncio.run(harness.move(deal, "Closed Won"))
+    polled = runner.invoke(main, ["deals", "poll", "--json"])
+    assert polled.exit_code == 0, polled.output
+    assert json.loads(polled.output)["actions"][0]["action"] == "create_invoice"
+    listed = [
+        json.loads(line)
+        for line in runner.invoke(main, ["deals", "list", "--json"]).output.splitlines()
+    ]
+    (entry,) = [e for e in listed if e["deal_id"] == deal]
+    invoice_id = entry["links"][0]["billing_id"]
+    refused = runner.invoke(main, ["deals", "unlink", deal, "--invoice", invoice_id])
+    assert refused.exit_code == 1 and "made by a deal-stage trigger" in refused.output
+    usage = runner.invoke(main, ["deals", "link", deal])
+    assert usage.exit_code == 2 and "exactly one of" in usage.output
+
+
+async def _customer_of(harness: Any, deal: str) -> str:
+    account = harness.world.crm["Deals"].records[deal]["Account_Name"]["id"]
+    links = harness.deals.ledger().customer_links("Accounts", [account])
+    return str(links[account])
