@@ -106,6 +106,8 @@ async def test_no_secret_in_debug_logs_after_connect_and_read(
 ):
     install_redaction()
     creds = live.credentials
+    for name in ("httpx", "httpcore", "zsync_tui"):  # DEBUG everywhere, whatever ran before
+        caplog.set_level(logging.DEBUG, logger=name)
     with caplog.at_level(logging.DEBUG):
         async with connect_to(live) as zoho:
             await zoho.crm.org()
@@ -117,6 +119,7 @@ async def test_no_secret_in_debug_logs_after_connect_and_read(
             access = zoho.tokens._token.value.reveal() if zoho.tokens._token else ""
         logging.getLogger("zsync_tui.test").debug("answer %s", {"access_token": access})
     text = "\n".join(record.getMessage() for record in caplog.records)
-    assert "HTTP Request" in text or "/crm/v8" in text  # the capture did see the traffic
+    # The capture saw the traffic at every layer: our transport, httpx and httpcore.
+    assert "/crm/v8/org -> 200" in text and "HTTP Request" in text and "send_request" in text
     for secret in (creds["client_secret"], creds["refresh_token"], access):
         assert secret and secret not in text

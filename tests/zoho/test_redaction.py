@@ -38,7 +38,11 @@ def test_a_secret_value_is_removed_wherever_it_appears():
 
 def test_http_library_records_are_redacted_when_made(caplog: pytest.LogCaptureFixture):
     install_redaction()
-    with caplog.at_level(logging.DEBUG):
+    # Another test's Runtime may have set these loggers to INFO: ask for DEBUG on each.
+    with (
+        caplog.at_level(logging.DEBUG, logger="httpcore.http11"),
+        caplog.at_level(logging.DEBUG, logger="httpx"),
+    ):
         logging.getLogger("httpcore.http11").debug(
             "send_request_headers.started headers=[(b'Authorization', b'Zoho-oauthtoken 1000.q.w')]"
         )

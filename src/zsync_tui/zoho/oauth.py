@@ -33,6 +33,7 @@ TOKEN_PATH = "/oauth/v2/token"
 REFRESH_LIMIT = 9
 REFRESH_WINDOW_S = 600.0
 REFRESH_MARGIN_S = 300.0
+TOKEN_CONNECT_ATTEMPTS = 3
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=30.0, write=30.0, pool=30.0)
 
 
@@ -123,7 +124,15 @@ async def _post_token_form(
     http: httpx.AsyncClient, accounts_url: str, form: dict[str, str]
 ) -> dict[str, Any]:
     try:
-        response = await http.post(f"{accounts_url}{TOKEN_PATH}", data=form)
+        for attempt in range(TOKEN_CONNECT_ATTEMPTS):
+            try:
+                response = await http.post(f"{accounts_url}{TOKEN_PATH}", data=form)
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                # Never sent, so safe even for a one-use grant code; a blip should not end a run.
+                if attempt + 1 == TOKEN_CONNECT_ATTEMPTS:
+                    raise
+                await asyncio.sleep(0.2 * 2**attempt)
     except httpx.TimeoutException as exc:
         raise Unreachable(
             accounts_url, f"timed out: {type(exc).__name__}", side="accounts"
