@@ -242,3 +242,21 @@ async def _customer_of(harness: Any, deal: str) -> str:
     account = harness.world.crm["Deals"].records[deal]["Account_Name"]["id"]
     links = harness.deals.ledger().customer_links("Accounts", [account])
     return str(links[account])
+
+
+async def test_a_paid_invoice_is_never_voided(harness: Any) -> None:
+    await harness.setup()
+    deal = harness.deal_with_account()
+    await harness.deals.poll_once()
+    await harness.move(deal, "Closed Won")
+    await harness.deals.poll_once()
+    _, (invoice,) = harness.documents_of(deal)
+    await harness.billing_call("POST", f"/invoices/{invoice['invoice_id']}/converttoopen")
+    harness.admin("POST", f"invoices/{invoice['invoice_id']}/pay", {})
+    await harness.move(deal, "Closed Lost")
+    report = await harness.deals.poll_once()
+    assert invoice["status"] == "paid"
+    assert report.locked == [
+        (deal, invoice["invoice_id"], "paid in Billing; a paid invoice is never voided")
+    ]
+    assert not [o for o in report.outcomes if o.action == "void_invoice"]
