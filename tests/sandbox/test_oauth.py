@@ -188,3 +188,14 @@ def test_credentials_depend_on_the_seed_only(sandbox_factory) -> None:
     assert first["client_secret"] != other["client_secret"]
     assert first["url"] != second["url"]
     assert isinstance(httpx.URL(first["url"]).port, int)
+
+
+def test_twenty_first_refresh_token_deletes_the_oldest(zoho) -> None:
+    for _ in range(20):
+        code = zoho.admin("POST", "/grant_code", json={}).json()["code"]
+        assert "refresh_token" in _grant(zoho, grant_type="authorization_code", code=code)
+    seeded = zoho.running.credentials["refresh_token"]
+    assert _grant(zoho, grant_type="refresh_token", refresh_token=seeded) == {
+        "error": "invalid_code"
+    }
+    assert zoho.crm("GET", "/org").status_code == 401

@@ -27,6 +27,7 @@ ALL_SCOPES = (
 )
 THROTTLE_WINDOW_S = 600.0
 GRANT_CODE_TTL_S = 180.0
+MAX_REFRESH_TOKENS = 20
 THROTTLED = {
     "error_description": "You have made too many requests continuously. "
     "Please try again after some time.",
@@ -147,6 +148,7 @@ class TokenAuthority:
                 grant.used = True
                 refresh = _token()
                 self.refresh_tokens[refresh] = RefreshToken(grant.scopes)
+                self._cap_refresh_tokens()
                 answer = self._issue(refresh, now, api_domain)
                 answer["refresh_token"] = refresh
                 return answer
@@ -159,6 +161,15 @@ class TokenAuthority:
             if len(holder.issued) >= self.options.token_refreshes_per_10min:
                 return dict(THROTTLED)
             return self._issue(refresh, now, api_domain)
+
+    def _cap_refresh_tokens(self) -> None:
+        """The 21st refresh token of a client deletes the oldest, with its access tokens
+        (zoho-api.md 2.2); the seeded one counts like any other."""
+        live = [t for t, holder in self.refresh_tokens.items() if not holder.revoked]
+        for token in live[: max(0, len(live) - MAX_REFRESH_TOKENS)]:
+            holder = self.refresh_tokens.pop(token)
+            for access in holder.access_tokens:
+                self.access_tokens.pop(access, None)
 
     def _issue(self, refresh: str, now: float, api_domain: str) -> dict[str, object]:
         holder = self.refresh_tokens[refresh]

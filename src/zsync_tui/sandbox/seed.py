@@ -427,6 +427,18 @@ class Seeder:
         variant = index % 4
         if use_account:
             account = accounts[index % len(accounts)]
+            if variant == 3:
+                # The "&"/"and" variant needs a name that has one of them to swap.
+                used = {p["crm_id"] for p in self.world.planted_duplicates}
+                account = next(
+                    (
+                        a
+                        for a in accounts
+                        if a["id"] not in used
+                        and ("&" in a["Account_Name"] or " and " in a["Account_Name"])
+                    ),
+                    account,
+                )
             name = near_duplicate(account["Account_Name"], variant)
             self.world.planted_duplicates.append(
                 {
