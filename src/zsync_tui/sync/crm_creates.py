@@ -110,6 +110,22 @@ async def _insert(
         run.commit(work, None, None)
         return
     checkpoint("crm insert sent, not committed")
+    try:
+        await _link_results(writer, module, items, intent_ids, results, work)
+        await writer.flush_updates(work)
+    finally:
+        run.commit(work, None, None)
+
+
+async def _link_results(
+    writer: CrmWriter,
+    module: str,
+    items: list[tuple[str, dict[str, Any], dict[str, Any]]],
+    intent_ids: list[int],
+    results: list[Any],
+    work: PageWork,
+) -> None:
+    run = writer.run
     for (customer_id, customer, record), intent_id, result in zip(
         items, intent_ids, results, strict=False
     ):
@@ -137,30 +153,34 @@ async def _insert(
                 )
             )
             continue
-        _link_created(
+        await _link_created(
             writer, module, result.id, customer, record, result.details.get("Modified_Time"), work
         )
         work.settled.append(("billing", "customer", customer_id))
         work.intents_done.append((intent_id, "done", result.id, None))
-    run.commit(work, None, None)
 
 
-def _link_created(
+async def _link_created(
     writer: CrmWriter,
     module: str,
     crm_id: str,
     customer: dict[str, Any],
     record: dict[str, Any],
     modified: Any,
-    work: Any,
+    work: PageWork,
 ) -> None:
-    entries = writer.run.entries_for(module)
+    """Link a CRM record made from a Billing customer, and settle at once what differs (CRM
+    fills required or computed fields, such as Last_Name and Full_Name, that Billing lacks)."""
+    run = writer.run
+    entries = run.entries_for(module)
+    seen = dict(record)
+    if module == "Contacts" and not seen.get("Full_Name"):
+        # What CRM computes; reading it back would cost a call per record.
+        seen["Full_Name"] = " ".join(
+            str(part) for part in (record.get("First_Name"), record.get("Last_Name")) if part
+        )
+    crm_now = crm_values(seen, entries)
     billing_now = billing_values(customer, entries)
-    crm_now = crm_values(record, entries)
-    for entry in entries:
-        if entry.direction == "to_billing":
-            # CRM computes these (Full_Name) or Billing owns them only one way: take Billing's.
-            crm_now[entry.billing] = billing_now.get(entry.billing)
     link = writer.new_link(
         module,
         crm_id,
@@ -171,9 +191,30 @@ def _link_created(
         {"Modified_Time": modified},
         customer,
     )
-    link.crm_hash = None  # CRM fills computed fields; the next read settles the hash
-    work.new_links.append(link)
     work.journal.append(("crm", module, crm_id, "create", None, record))
+    try:
+        await run.merge_and_write(
+            module,
+            {"id": crm_id, "Modified_Time": modified},
+            link,
+            entries,
+            None,
+            crm_now,
+            billing_now,
+            customer,
+            work,
+        )
+    except ZohoError as exc:
+        if link not in work.new_links:
+            link.crm_hash = None
+            work.new_links.append(link)
+        if isinstance(exc, RateLimited):
+            raise
+        run.emit(
+            PlanItem(
+                "error", customer.get("display_name"), module, crm_id, link.billing_id, str(exc)
+            )
+        )
 
 
 async def settle_pending_crm_creates(writer: CrmWriter) -> None:
@@ -208,10 +249,11 @@ async def settle_pending_crm_creates(writer: CrmWriter) -> None:
                 raise
             work.intents_done.append((int(intent.id or 0), "abandoned", None, str(exc)[:300]))
             continue
-        _link_created(
-            writer, module, str(match["id"]), customer, record, match.get("Modified_Time"), work
+        await _link_created(
+            writer, module, str(match["id"]), customer, match, match.get("Modified_Time"), work
         )
         work.intents_done.append((int(intent.id or 0), "adopted", str(match["id"]), None))
+    await writer.flush_updates(work)
     run.commit(work, None, None)
 
 
