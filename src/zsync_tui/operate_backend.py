@@ -70,9 +70,15 @@ class OperateBackend:
     """Everything the dashboard, conflicts, duplicates, customers, CRM search, deals, history
     and settings screens ask of the services, for the runtime's profile."""
 
-    def __init__(self, runtime: Runtime, service: SyncService | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        service: SyncService | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.runtime = runtime
         self.service = service or SyncService(runtime)
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._queries: StoreQueries | None = None
 
     # -- plumbing --------------------------------------------------------------------------
@@ -123,7 +129,7 @@ class OperateBackend:
         return self.queries.health(config.enabled, config.interval_seconds)
 
     def budget(self, now: datetime | None = None) -> Budget:
-        return self.queries.budget(now or datetime.now(UTC), CRM_DAILY_CREDITS, BILLING_DAILY_CALLS)
+        return self.queries.budget(now or self.clock(), CRM_DAILY_CREDITS, BILLING_DAILY_CALLS)
 
     def runs(self) -> list[RunSummary]:
         return self.queries.runs()

@@ -235,7 +235,7 @@ def make_operate_app(
     def build(backend: OperateBackend | None = None) -> ZsyncApp:
         runtime = seeded_runtime[0]
         app = make_app(runtime, ServiceBackend(runtime), DETERMINISTIC)
-        install_runner(app, backend or OperateBackend(runtime), periodic=False)
+        install_runner(app, backend or OperateBackend(runtime, clock=lambda: T0), periodic=False)
         built.append(app)
         return app
 
@@ -263,14 +263,14 @@ class Keys:
         return type(pilot.app.screen).__name__
 
     @staticmethod
-    def text(pilot: Pilot[None], selector: str = "Screen") -> str:
-        """What the widget shows on screen, as plain lines."""
-        widget = pilot.app.screen if selector == "Screen" else pilot.app.screen.query_one(selector)
-        if widget is pilot.app.screen:
-            strips = pilot.app.screen._compositor.render_strips()
-        else:
-            strips = widget.render_lines(widget.size.region)
-        return "\n".join(strip.text.rstrip() for strip in strips)
+    def text(pilot: Pilot[None], selector: str | None = None) -> str:
+        """What the screen (or the widget `selector` names) shows, as plain lines."""
+        strips = pilot.app.screen._compositor.render_strips()
+        if selector is None:
+            return "\n".join(strip.text.rstrip() for strip in strips)
+        region = pilot.app.screen.query_one(selector).region
+        rows = strips[region.y : region.y + region.height]
+        return "\n".join(row.crop(region.x, region.right).text.rstrip() for row in rows)
 
     @staticmethod
     def notes(pilot: Pilot[None]) -> list[str]:

@@ -19,5 +19,5 @@ async def test_dashboard_shows_health_runs_and_budget(
         assert "In sync" in health and "11" in health  # 12 links, one deleted in CRM
         assert "email is not valid" in health
         assert "Conflicts waiting" in health
-        runs = keys.text(pilot, "#runs")
+        runs = keys.text(pilot, "#run-times")
         assert "finished_with_errors" in runs

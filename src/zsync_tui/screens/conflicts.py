@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_queries import ConflictRow
-from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
 from zsync_tui.widgets.record_diff import RecordDiff
 
 
@@ -45,6 +45,9 @@ class ValueEditor(ModalScreen[str | None]):
             )
             yield Input(value=self.conflict.crm_value or "", id="value")
             yield Static("Enter writes it to both sides · Escape cancels", classes="note")
+
+    def on_mount(self) -> None:
+        steady_cursor(self)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

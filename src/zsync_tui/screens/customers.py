@@ -25,11 +25,10 @@ FILTER_LABELS = {
 
 
 def customer_cells(row: CustomerRow) -> PageRow:
-    synced = row.last_synced_at.strftime("%Y-%m-%d %H:%M") if row.last_synced_at else "never"
-    state = row.state + (f", {row.conflicts} conflicts" if row.conflicts else "")
-    return PageRow(
-        str(row.link_id), (row.name, row.crm_module, row.crm_id, row.billing_id, state, synced)
-    )
+    synced = row.last_synced_at.strftime("%m-%d %H:%M") if row.last_synced_at else "never"
+    state = row.state + (f" · {row.conflicts} conflict" if row.conflicts else "")
+    module = {"Accounts": "Acc", "Contacts": "Con"}.get(row.crm_module, row.crm_module)
+    return PageRow(str(row.link_id), (row.name, module, row.crm_id, row.billing_id, state, synced))
 
 
 class CustomersScreen(OperateScreen):
@@ -56,7 +55,14 @@ class CustomersScreen(OperateScreen):
             id="filter",
         )
         yield PagedTable(
-            ("Name", "Module", "CRM id", "Billing id", "State", "Last synced"),
+            (
+                ("Name", 18),
+                ("Mod", 3),
+                ("CRM id", 9),
+                ("Billing id", 10),
+                ("State", 12),
+                ("Synced", 11),
+            ),
             lambda: self.backend.count_customers(self.which),
             self._fetch,
             id="customers",

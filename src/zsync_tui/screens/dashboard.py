@@ -14,7 +14,7 @@ from rich.table import Table
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from zsync_tui.operate_queries import Health
@@ -65,15 +65,15 @@ def health_table(health: Health) -> Table:
 
 def runs_text(health: Health) -> str:
     last = health.last_run
-    state = "enabled" if health.enabled else "DISABLED (Settings → r to reactivate)"
-    lines = [f"Integration {state}"]
+    state = "enabled" if health.enabled else "DISABLED: o, then r reactivates"
+    lines = [f"Integration {state}", ""]
     if last is None:
-        lines.append("Last run: none yet · press n to sync now")
+        lines += ["Last run: none yet", "  n syncs now"]
     else:
-        lines.append(f"Last run: {last.status} at {when(last.finished_at or last.started_at)}")
-    lines.append(f"Last success: {when(health.last_success_at)}")
+        lines += [f"Last run: {last.status}", f"  {when(last.finished_at or last.started_at)}"]
+    lines += ["Last success:", f"  {when(health.last_success_at)}"]
     nxt = when(health.next_run_at) if health.next_run_at else "not scheduled"
-    lines.append(f"Next run: {nxt}")
+    lines += ["Next run:", f"  {nxt}"]
     return "\n".join(lines)
 
 
@@ -99,6 +99,7 @@ class DashboardScreen(OperateScreen):
 
     IS_HOME = True
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", show=False),
         Binding("n", "sync", "Sync now"),
         Binding("y", "dry_run", "Dry run"),
         Binding("x", "cancel", "Cancel"),
@@ -114,9 +115,9 @@ class DashboardScreen(OperateScreen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with VerticalScroll(id="dashboard"):
-            with Vertical(id="health-box", classes="panel"):
-                yield Static("Reading the state…", id="health")
-            yield Static("", id="runs", classes="panel")
+            with Horizontal(id="top"):
+                yield Static("Reading the state…", id="health", classes="panel")
+                yield Static("", id="run-times", classes="panel")
             yield BudgetGauge(id="budget", classes="panel")
             yield ProgressPanel(id="progress")
         yield Footer()
@@ -141,7 +142,7 @@ class DashboardScreen(OperateScreen):
             return
         if event.health is not None:
             self.query_one("#health", Static).update(health_table(event.health))
-            self.query_one("#runs", Static).update(runs_text(event.health))
+            self.query_one("#run-times", Static).update(runs_text(event.health))
         if event.budget is not None:
             self.query_one(BudgetGauge).show(event.budget)
 

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_queries import DealRow
-from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
 
 ENTITIES = ("quote", "salesorder", "invoice")
 
@@ -34,6 +34,9 @@ class AskLine(ModalScreen[str | None]):
             yield Label(self.question)
             yield Input(placeholder=self.hint)
             yield Static("Enter confirms · Escape cancels", classes="note")
+
+    def on_mount(self) -> None:
+        steady_cursor(self)
 
     @on(Input.Submitted)
     def _done(self, event: Input.Submitted) -> None:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.events import Mount
 from textual.screen import Screen
+from textual.widgets import Input
 
 from zsync_tui.operate_backend import OperateBackend
 from zsync_tui.operate_runner import OperateRunner, runner_for
@@ -85,6 +88,14 @@ class OperateCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
+def steady_cursor(screen: Screen[Any]) -> None:
+    """No blinking cursor when the App is asked for deterministic screens (snapshots)."""
+    ui = getattr(screen.app, "ui", None)
+    if ui is not None and not ui.cursor_blink:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+
+
 class OperateScreen(Screen[None]):
     """Base of the operating screens."""
 
@@ -92,6 +103,10 @@ class OperateScreen(Screen[None]):
     COMMANDS = Screen.COMMANDS | {OperateCommands}
     IS_HOME: ClassVar[bool] = False
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    @on(Mount)
+    def _steady_cursor(self) -> None:
+        steady_cursor(self)
 
     @property
     def runner(self) -> OperateRunner:

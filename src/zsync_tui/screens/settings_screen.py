@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
 
 if TYPE_CHECKING:
     from zsync_tui.app import ZsyncApp
@@ -35,6 +35,9 @@ class AskValue(ModalScreen[str | None]):
             yield Label(self.question)
             yield Input(value=self.value)
             yield Static("Enter confirms · Escape cancels", classes="note")
+
+    def on_mount(self) -> None:
+        steady_cursor(self)
 
     @on(Input.Submitted)
     def _done(self, event: Input.Submitted) -> None:

@@ -39,7 +39,7 @@ class PagedTable(DataTable[Any]):
 
     def __init__(
         self,
-        columns: Sequence[str],
+        columns: Sequence[str | tuple[str, int]],
         count: Callable[[], int],
         fetch: Callable[[int, int], list[PageRow]],
         *,
@@ -58,8 +58,9 @@ class PagedTable(DataTable[Any]):
 
     def on_mount(self) -> None:
         self.add_column(" ", key=MARK, width=1)
-        for name in self._columns:
-            self.add_column(name, key=name)
+        for column in self._columns:
+            name, width = column if isinstance(column, tuple) else (column, None)
+            self.add_column(name, key=name, width=width)
         self.reload()
 
     # -- loading ---------------------------------------------------------------------------

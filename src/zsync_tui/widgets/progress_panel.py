@@ -101,7 +101,7 @@ class ProgressPanel(Vertical):
         self._render_lines()
 
     def _render_lines(self) -> None:
-        if not self.is_mounted:
+        if not self.children:  # reactives fire before compose on the first assignment
             return
         line = self.query_one("#progress-line", Static)
         if not self.running:

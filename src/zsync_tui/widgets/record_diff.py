@@ -17,7 +17,7 @@ def diff_table(fields: list[FieldValues], focus: str | None = None) -> Table:
     """A table with one row per field; fields in conflict first and marked `!`."""
     table = Table(expand=True, show_edge=False, pad_edge=False)
     table.add_column(" ", width=1, no_wrap=True)
-    table.add_column("Field", ratio=2, overflow="fold")
+    table.add_column("Field", ratio=2, min_width=12, overflow="fold")
     table.add_column("Last synced", ratio=3, overflow="fold")
     table.add_column("CRM", ratio=3, overflow="fold")
     table.add_column("Billing", ratio=3, overflow="fold")
