@@ -40,7 +40,9 @@ BILLING_ERROR_SCHEMA: dict[str, Any] = {
         "message": {"type": "string"},
     },
 }
-_UNDOCUMENTED = re.compile(r"^/billing/v1/(organizations|salesorders(/[^/]+)?)$")
+_UNDOCUMENTED = re.compile(
+    r"^/billing/v1/(organizations|settings/customfields|salesorders(/[^/]+)?)$"
+)
 _DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)$")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 

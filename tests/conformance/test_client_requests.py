@@ -149,5 +149,5 @@ async def test_billing_client_requests_conform(
         await billing.get_invoice(invoice["invoice_id"])
         assert await billing.list_invoices(customer_id=customer_id)
         await billing.void_invoice(invoice["invoice_id"])
-    assert checker.undocumented == {"GET /billing/v1/organizations"}
+    assert {call.split(" ")[1] for call in checker.undocumented} == {"/billing/v1/organizations"}
     _check(transport, checker, beyond_known_gaps)
