@@ -3,7 +3,7 @@ fast tests (the loopback tests use the real sandbox instead)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -364,19 +364,33 @@ class DealHarness:
         return estimates, invoices
 
 
-@pytest.fixture
-def harness(sandbox_factory: Callable[..., Any], runtime: Any, memory_keyring: Any) -> DealHarness:
-    running = sandbox_factory(
-        seed=7,
-        accounts=6,
-        contacts=6,
-        deals=12,
-        customers=0,
-        duplicates=0,
-        billing_calls_per_minute=100_000,
-        billing_calls_per_day=1_000_000,
-        # Every service call opens fresh clients (one token each); `zsync run` keeps its own.
-        token_refreshes_per_10min=1_000,
-        max_active_tokens=1_000,
+@pytest.fixture(scope="module")
+def deals_sandbox() -> Iterator[Any]:
+    """One sandbox per test module (starting one costs about a second); each test resets it."""
+    from zsync_tui.sandbox import SandboxOptions, run_in_thread
+
+    running = run_in_thread(
+        SandboxOptions(
+            seed=7,
+            accounts=6,
+            contacts=6,
+            deals=12,
+            customers=0,
+            duplicates=0,
+            billing_calls_per_minute=100_000,
+            billing_calls_per_day=1_000_000,
+            # Every service call opens fresh clients (one token each); `zsync run` keeps its own.
+            token_refreshes_per_10min=1_000,
+            max_active_tokens=1_000,
+        )
     )
-    return DealHarness(running, runtime)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def harness(deals_sandbox: Any, runtime: Any, memory_keyring: Any) -> DealHarness:
+    """A fresh data directory connected to the reset sandbox (seeded world, counters at 0)."""
+    harness = DealHarness(deals_sandbox, runtime)
+    harness.admin("POST", "reset")
+    return harness
