@@ -122,11 +122,35 @@ def test_serve_prints_one_json_line_and_answers(serve) -> None:
 
 
 def test_bad_fault_spec_is_refused_with_the_reason() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "zsync_tui", "sandbox", "serve", "--faults", "429=2"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2
-    assert "probability" in done.stderr and done.stdout == ""
+    from click.testing import CliRunner
+
+    from zsync_tui.cli import main
+
+    done = CliRunner().invoke(main, ["sandbox", "serve", "--faults", "429=2"])
+    assert done.exit_code == 2
+    assert "probability" in done.output
+
+
+def test_serve_help_lists_every_flag_of_the_issue() -> None:
+    from click.testing import CliRunner
+
+    from zsync_tui.cli import main
+
+    done = CliRunner().invoke(main, ["sandbox", "serve", "--help"])
+    assert done.exit_code == 0
+    for flag in (
+        "--host",
+        "--port",
+        "--seed",
+        "--accounts",
+        "--contacts",
+        "--deals",
+        "--customers",
+        "--duplicates",
+        "--latency-ms",
+        "--faults",
+        "--crm-edition",
+        "--billing-calls-per-minute",
+        "--state",
+    ):
+        assert flag in done.output
