@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import httpx
 import pytest
 
-from zsync_tui.sandbox.options import SandboxOptions
-from zsync_tui.sandbox.server import RunningSandbox, run_in_thread
+from zsync_tui.sandbox.server import RunningSandbox
 from zsync_tui.zoho.datacentres import resolve_data_centre
 from zsync_tui.zoho.oauth import OAuthClient, Secret
 from zsync_tui.zoho.session import ZohoClients, ZohoOptions, open_zoho
@@ -21,24 +20,9 @@ FAST_RETRY = RetryPolicy(attempts=8, base_s=0.002, cap_s=0.02, max_wait_s=5.0)
 
 
 @pytest.fixture
-def start_sandbox() -> Iterator[Callable[..., RunningSandbox]]:
-    """Start a sandbox on an ephemeral loopback port with the given `SandboxOptions`."""
-    running: list[RunningSandbox] = []
-
-    def start(**options: Any) -> RunningSandbox:
-        sandbox = run_in_thread(SandboxOptions(**options))
-        running.append(sandbox)
-        return sandbox
-
-    yield start
-    for sandbox in running:
-        sandbox.stop()
-
-
-@pytest.fixture
-def live(start_sandbox: Callable[..., RunningSandbox]) -> RunningSandbox:
+def live(sandbox_factory: Callable[..., RunningSandbox]) -> RunningSandbox:
     """A small seeded sandbox."""
-    return start_sandbox(seed=11)
+    return sandbox_factory(seed=11)
 
 
 def admin(sandbox: RunningSandbox, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -134,9 +134,9 @@ def test_an_unreachable_host_exits_2(memory_keyring: Any, runtime: Runtime):
 
 
 def test_a_missing_scope_exits_2(
-    start_sandbox: Callable[..., Any], memory_keyring: Any, runtime: Runtime
+    sandbox_factory: Callable[..., Any], memory_keyring: Any, runtime: Runtime
 ):
-    crm_only = start_sandbox(
+    crm_only = sandbox_factory(
         seed=5,
         scopes=(
             "ZohoCRM.modules.ALL",

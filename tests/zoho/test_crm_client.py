@@ -86,11 +86,11 @@ async def test_a_view_lists_its_own_records(live: Any, connect_to: Callable[...,
 
 
 async def test_more_than_2000_records_with_one_modified_time_none_skipped(
-    start_sandbox: Callable[..., Any],
+    sandbox_factory: Callable[..., Any],
     sandbox_admin: Callable[..., Any],
     connect_to: Callable[..., Any],
 ):
-    sandbox = start_sandbox(seed=3, accounts=0, contacts=0, deals=0, customers=0, duplicates=0)
+    sandbox = sandbox_factory(seed=3, accounts=0, contacts=0, deals=0, customers=0, duplicates=0)
     sandbox_admin(sandbox, "clock", {"set": 1_900_000_000, "freeze": True})
     async with connect_to(sandbox) as zoho:
         names = [{"Account_Name": f"Same Second {i:05d}"} for i in range(2_150)]
@@ -214,13 +214,13 @@ async def test_fields_beyond_one_calls_limit_are_fetched_and_merged(
 
 
 async def test_concurrency_stays_within_the_edition(
-    start_sandbox: Callable[..., Any],
+    sandbox_factory: Callable[..., Any],
     sandbox_admin: Callable[..., Any],
     connect_to: Callable[..., Any],
 ):
     import asyncio
 
-    free = start_sandbox(seed=4, crm_edition="free", latency_ms=5)
+    free = sandbox_factory(seed=4, crm_edition="free", latency_ms=5)
     async with connect_to(free, crm_edition="free") as zoho:
         counts = await asyncio.gather(*(zoho.crm.count("Accounts") for _ in range(30)))
         peak = zoho.crm.transport.budget.peak_in_flight
