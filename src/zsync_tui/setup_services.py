@@ -313,8 +313,11 @@ class ServiceBackend:
     def plan(self, draft: SetupDraft) -> PlanSummary:
         config = draft_config(draft, with_triggers=False)
         profile = load_profile(self.runtime)
+        # The admin's verdicts so far count: a linked match plans as a link, a rejected one
+        # as a create (the run reads them from the same table).
+        self._record_decisions(draft.matches)
 
-        async def dry_run() -> RunReport:
+        async def dry_run() -> tuple[RunReport, dict[str, str]]:
             clients = await self._open()
             views: dict[str, str] = {}
             for module, wanted in (
@@ -333,9 +336,23 @@ class ServiceBackend:
                 one_way=bool(draft.one_way_reason),
                 views=views,
             )
-            return await engine.run()
+            report = await engine.run()
+            matched = {i.billing_id for i in report.items if i.score is not None and i.billing_id}
+            names: dict[str, str] = {}
+            if matched:
+                # The plan names the CRM side only; one pass over the customer list (200 a
+                # page) names the Billing side of every match.
+                async for page in clients.billing.list_customers():
+                    for customer in page:
+                        key = str(customer.get("customer_id", ""))
+                        if key in matched:
+                            names[key] = str(customer.get("display_name") or key)
+                    if len(names) == len(matched):
+                        break
+            return report, names
 
-        return plan_summary(self._loop.run(dry_run()))
+        report, names = self._loop.run(dry_run())
+        return plan_summary(report, names)
 
     def save(self, draft: SetupDraft) -> None:
         config = draft_config(draft, with_triggers=True)
@@ -450,14 +467,15 @@ def _config_into_draft(config: IntegrationConfig, draft: SetupDraft) -> None:
         )
 
 
-def plan_summary(report: RunReport) -> PlanSummary:
+def plan_summary(report: RunReport, billing_names: dict[str, str] | None = None) -> PlanSummary:
     """The dry run's report as the Duplicates and Review steps show it."""
     matches = tuple(
         DuplicateRow(
             crm_id=item.crm_id or "",
             crm_name=item.name or item.crm_id or "",
             billing_id=item.billing_id or "",
-            billing_name=f"customer {item.billing_id}",
+            billing_name=(billing_names or {}).get(item.billing_id or "")
+            or f"customer {item.billing_id}",
             score=item.score or 0.0,
             reasons=", ".join(item.reasons),
             crm_module=item.crm_module or "Accounts",

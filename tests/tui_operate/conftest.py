@@ -282,10 +282,24 @@ def keys() -> Keys:
     return Keys()
 
 
-@pytest.fixture
-def live_runtime(isolated_home: Path, memory_keyring: Any) -> Iterator[Runtime]:
-    """A profile connected to a seeded sandbox on loopback and configured (duplicates wait for
-    review), with nothing synced yet: the real engine produces every row the screens show."""
+@dataclass
+class Live:
+    """A profile connected to a seeded sandbox on loopback (nothing synced yet)."""
+
+    runtime: Runtime
+    sandbox: Any  # zsync_tui.sandbox.server.RunningSandbox
+
+    @property
+    def world(self) -> Any:
+        return self.sandbox.sandbox.world
+
+    def app(self) -> ZsyncApp:
+        app = make_app(self.runtime, ServiceBackend(self.runtime), DETERMINISTIC)
+        install_runner(app, OperateBackend(self.runtime), periodic=False)
+        return app
+
+
+def start_live(isolated_home: Path, **world: Any) -> Iterator[Live]:
     import asyncio
 
     from zsync_tui.connection import ConnectRequest, connect
@@ -294,8 +308,8 @@ def live_runtime(isolated_home: Path, memory_keyring: Any) -> Iterator[Runtime]:
     from zsync_tui.sync.service import SyncService
     from zsync_tui.zoho.oauth import Secret
 
-    world = SandboxOptions(seed=7, accounts=12, contacts=20, customers=10, duplicates=4, deals=6)
-    with run_in_thread(world) as sandbox:
+    options = dict(seed=7, accounts=12, contacts=20, customers=10, duplicates=4, deals=6)
+    with run_in_thread(SandboxOptions(**{**options, **world})) as sandbox:  # type: ignore[arg-type]
         creds = sandbox.credentials
         runtime = Runtime.start(str(isolated_home))
         request = ConnectRequest(
@@ -311,4 +325,16 @@ def live_runtime(isolated_home: Path, memory_keyring: Any) -> Iterator[Runtime]:
         asyncio.run(connect(runtime, request))
         config = IntegrationConfig.defaults().model_copy(update={"duplicates": "review"})
         asyncio.run(SyncService(runtime).save_config(config, check_remote=False))
-        yield runtime
+        yield Live(runtime, sandbox)
+
+
+@pytest.fixture
+def live(isolated_home: Path, memory_keyring: Any) -> Iterator[Live]:
+    """The sandbox answers at once."""
+    yield from start_live(isolated_home)
+
+
+@pytest.fixture
+def slow_live(isolated_home: Path, memory_keyring: Any) -> Iterator[Live]:
+    """Every sandbox call takes 150 ms, so a sync is still running when a key arrives."""
+    yield from start_live(isolated_home, latency_ms=150.0)

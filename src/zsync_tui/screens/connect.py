@@ -58,41 +58,54 @@ class ConnectStep(SetupStep):
                 value=form.data_centre if form.data_centre in centres else centres[0],
                 allow_blank=False,
                 id="data-centre",
+                compact=True,
             )
         with Vertical(id="custom-urls"):
             with Horizontal(classes="field-row"):
                 yield Label("Accounts URL", classes="field-label")
-                yield Input(form.accounts_url, placeholder="https://…", id="accounts-url")
+                yield Input(
+                    form.accounts_url, placeholder="https://…", id="accounts-url", compact=True
+                )
             with Horizontal(classes="field-row"):
                 yield Label("API domain", classes="field-label")
-                yield Input(form.api_domain, placeholder="https://…", id="api-domain")
+                yield Input(form.api_domain, placeholder="https://…", id="api-domain", compact=True)
         with Horizontal(classes="field-row"):
             yield Label("Client ID", classes="field-label")
-            yield Input(form.client_id, placeholder="1000.XXXXXXXX", id="client-id")
+            yield Input(form.client_id, placeholder="1000.XXXXXXXX", id="client-id", compact=True)
         with Horizontal(classes="field-row"):
             yield Label("Client secret", classes="field-label")
-            yield Input(form.client_secret, password=True, id="client-secret")
+            yield Input(form.client_secret, password=True, id="client-secret", compact=True)
         with Horizontal(classes="field-row"):
             yield Label("I have a", classes="field-label")
-            with RadioSet(id="token-kind"):
+            with RadioSet(id="token-kind", compact=True):
                 yield RadioButton(
-                    "Refresh token", value=form.token_kind == "refresh_token", id="refresh_token"
+                    "Refresh token",
+                    value=form.token_kind == "refresh_token",
+                    id="refresh_token",
+                    compact=True,
                 )
                 yield RadioButton(
-                    "Grant code", value=form.token_kind == "grant_code", id="grant_code"
+                    "Grant code",
+                    value=form.token_kind == "grant_code",
+                    id="grant_code",
+                    compact=True,
                 )
         with Horizontal(classes="field-row"):
             yield Label("Token or code", classes="field-label")
-            yield Input(form.token, password=True, id="token")
+            yield Input(form.token, password=True, id="token", compact=True)
         yield Static("Checking where secrets can be kept…", id="secret-state", classes="note")
         with Vertical(id="after-verify"):
             yield Static("", id="verified", classes="success")
             with Horizontal(classes="field-row"):
                 yield Label("Billing org", classes="field-label")
-                yield Select[str]([], prompt="Choose the Billing organization", id="billing-org")
+                yield Select[str](
+                    [], prompt="Choose the Billing organization", id="billing-org", compact=True
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Record owner", classes="field-label")
-                yield Select[str]([], prompt="CRM user who owns records zsync creates", id="owner")
+                yield Select[str](
+                    [], prompt="CRM user who owns records zsync creates", id="owner", compact=True
+                )
         yield Static(SHARED_WITH_CRM, classes="note")
 
     def on_mount(self) -> None:
@@ -156,6 +169,10 @@ class ConnectStep(SetupStep):
         elif state.source == "keyring":
             widget.update("Secrets are kept in the OS keyring. Leave them empty to keep them.")
             secret_input.placeholder = token_input.placeholder = "stored in the keyring"
+        elif state.keyring.backend.endswith("ProcessMemoryKeyring"):
+            widget.update(
+                "Demo: the secrets are kept in this process's memory only and forgotten on exit."
+            )
         else:
             widget.update(f"Secrets will be kept in the OS keyring ({state.keyring.backend}).")
 

@@ -16,7 +16,7 @@ from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_queries import DealRow
 from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
 
-ENTITIES = ("quote", "salesorder", "invoice")
+ENTITIES = ("estimate", "salesorder", "invoice")  # Billing's names; a quote is an estimate
 
 
 class AskLine(ModalScreen[str | None]):
@@ -50,7 +50,7 @@ def parse_target(text: str) -> tuple[str, str]:
     """`invoice 123` → ("invoice", "123"); ValueError says what is expected."""
     kind, _, billing_id = text.partition(" ")
     kind = kind.lower().replace("_", "").replace("-", "")
-    kind = {"salesorders": "salesorder", "quotes": "quote", "estimate": "quote"}.get(kind, kind)
+    kind = {"salesorders": "salesorder", "quotes": "estimate", "quote": "estimate"}.get(kind, kind)
     if kind not in ENTITIES or not billing_id.strip():
         raise ValueError("type the kind and the id, e.g. `invoice 460000000012345`")
     return kind, billing_id.strip()

@@ -19,13 +19,14 @@ class DirectionStep(SetupStep):
         forced = self.draft.one_way_reason
         current = "fetch_from_crm" if forced else self.draft.direction
         yield Static(self.HEADING, classes="step-title")
-        with RadioSet(id="direction"):
+        with RadioSet(id="direction", compact=True):
             for key, label in DIRECTION_LABELS.items():
                 yield RadioButton(
                     label,
                     value=current == key,
                     id=f"direction-{key}",
                     disabled=bool(forced) and key == "both_ways",
+                    compact=True,
                 )
         if forced:
             yield Static(forced, id="one-way-reason", classes="warning")

@@ -31,9 +31,11 @@ class DuplicatesStep(SetupStep):
 
     def body(self) -> ComposeResult:
         yield Static(self.HEADING, classes="step-title")
-        with RadioSet(id="policy"):
+        with RadioSet(id="policy", compact=True):
             for key, label in DUPLICATE_LABELS.items():
-                yield RadioButton(label, value=self.draft.duplicates == key, id=f"policy-{key}")
+                yield RadioButton(
+                    label, value=self.draft.duplicates == key, id=f"policy-{key}", compact=True
+                )
         yield Static("Looking for duplicates (a dry run: nothing is written)…", id="match-summary")
         yield Static(HEADER, id="match-header")
         yield MatchTable(id="matches")

@@ -52,9 +52,9 @@ class FieldMappingStep(SetupStep):
             classes="note",
         )
         with Horizontal(id="add-pair"):
-            yield Select[str]([], prompt="CRM field", id="crm-field")
-            yield Select[str]([], prompt="Billing field", id="billing-field")
-            yield Button("Add pair", id="add")
+            yield Select[str]([], prompt="CRM field", id="crm-field", compact=True)
+            yield Select[str]([], prompt="Billing field", id="billing-field", compact=True)
+            yield Button("Add pair", id="add", compact=True)
         yield Static(CUSTOM_FIELD_RULE, id="custom-rule", classes="note")
 
     def on_mount(self) -> None:

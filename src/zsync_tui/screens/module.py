@@ -18,14 +18,17 @@ class ModuleStep(SetupStep):
 
     def body(self) -> ComposeResult:
         yield Static(self.HEADING, classes="step-title")
-        with RadioSet(id="module"):
+        with RadioSet(id="module", compact=True):
             for key, label in MODULE_LABELS.items():
-                yield RadioButton(label, value=self.draft.module == key, id=f"module-{key}")
+                yield RadioButton(
+                    label, value=self.draft.module == key, id=f"module-{key}", compact=True
+                )
         yield Checkbox(
             "Also include contacts that are not associated with any account "
             "(each becomes a customer of its own)",
             value=self.draft.include_contacts_without_account,
             id="include-orphans",
+            compact=True,
         )
         yield Static("", id="module-note", classes="note")
         yield Static(
@@ -48,7 +51,10 @@ class ModuleStep(SetupStep):
     def _show_choice(self) -> None:
         module = self.chosen
         self.query_one("#include-orphans", Checkbox).disabled = module != "accounts_and_contacts"
-        self.query_one("#module-note", Static).update(MODULE_NOTES.get(module, ""))
+        note = MODULE_NOTES.get(module) or "\n".join(
+            f"{MODULE_LABELS[key]}: {text}" for key, text in MODULE_NOTES.items()
+        )
+        self.query_one("#module-note", Static).update(note)
 
     def problems(self) -> list[str]:
         if not self.chosen:

@@ -70,8 +70,8 @@ class ReviewStep(SetupStep):
         yield Static("Dry run: counting what the first sync would do…", id="plan-status")
         yield Static("", id="plan")
         with Horizontal(id="save-buttons"):
-            yield Button("Save and Sync  (ctrl+s)", id="save-sync", variant="success")
-            yield Button("Save and Sync Later  (ctrl+l)", id="save-later")
+            yield Button("Save and Sync  (ctrl+s)", id="save-sync", variant="success", compact=True)
+            yield Button("Save and Sync Later  (ctrl+l)", id="save-later", compact=True)
         yield ProgressBar(total=None, show_eta=False, id="progress")
 
     def on_mount(self) -> None:

@@ -55,8 +55,8 @@ class SetupStep(Screen[None]):
             yield from self.body()
         yield ProblemList(id="problems")
         with Horizontal(id="step-buttons"):
-            yield Button("Back  (ctrl+b)", id="back", disabled=self.is_first)
-            yield Button(self.next_label, id="next", variant="primary")
+            yield Button("Back  (ctrl+b)", id="back", disabled=self.is_first, compact=True)
+            yield Button(self.next_label, id="next", variant="primary", compact=True)
         yield Footer()
 
     def body(self) -> ComposeResult:

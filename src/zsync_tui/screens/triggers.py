@@ -24,26 +24,28 @@ class TriggersStep(SetupStep):
         choices = self.draft.triggers
         owner = "a Contact" if self.draft.module == "contacts" else "an Account"
         yield Static(self.HEADING, classes="step-title")
-        yield Checkbox("Use deal-stage triggers", value=choices.enabled, id="enabled")
+        yield Checkbox("Use deal-stage triggers", value=choices.enabled, id="enabled", compact=True)
         yield Static("", id="triggers-off", classes="warning")
         yield Static("Reading the stages of the CRM pipeline…", id="stages-status", classes="note")
         yield Label("Create a quote when a deal reaches (space to tick):")
-        yield SelectionList[str](id="quote-create")
+        yield SelectionList[str](id="quote-create", compact=True)
         with Horizontal(classes="field-row"):
             yield Label("Accept it at", classes="field-label")
-            yield Select[str]([], prompt="stage", id="quote-accept")
+            yield Select[str]([], prompt="stage", id="quote-accept", compact=True)
         with Horizontal(classes="field-row"):
             yield Label("Decline it at", classes="field-label")
-            yield Select[str]([], prompt="stage", id="quote-decline")
+            yield Select[str]([], prompt="stage", id="quote-decline", compact=True)
         yield Checkbox(
             "Create an invoice when a deal is won (probability 100)",
             value=choices.invoice_on_won,
             id="invoice-won",
+            compact=True,
         )
         yield Checkbox(
             "Void that invoice when the deal is lost (probability 0)",
             value=choices.void_on_lost,
             id="void-lost",
+            compact=True,
         )
         yield Static(
             f"A deal must be associated with {owner} to trigger anything. The quote or invoice "

@@ -30,7 +30,9 @@ class ViewStep(SetupStep):
         for module in self.draft.needs_views():
             with Horizontal(classes="field-row"):
                 yield Label(f"{module[:-1]} view", classes="field-label")
-                yield Select[str]([], prompt=f"Loading {module} views…", id=f"view-{module}")
+                yield Select[str](
+                    [], prompt=f"Loading {module} views…", id=f"view-{module}", compact=True
+                )
         yield Static("", id="view-status", classes="note")
 
     def on_mount(self) -> None:
