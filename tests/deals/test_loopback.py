@@ -11,6 +11,7 @@ import pytest
 
 from zsync_tui.sync.config import ConfigError, IntegrationConfig
 from zsync_tui.sync.deals.links import LinkRefused
+from zsync_tui.sync.deals.stages import stage_problems
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -62,6 +63,13 @@ async def test_stages_are_checked_against_the_sandbox_pipeline(harness: Any) -> 
         await harness.deals.check_stages(config.triggers)
     assert "no stage 'Pitching'" in str(refused.value)
     assert "Closed Won" in str(refused.value), "the stages that exist are listed"
+    async with harness.clients() as (crm, _):
+        problems = await stage_problems(config.triggers, crm)
+        assert [key for key, _ in problems] == ["triggers.quote_create_stages.0"]
+        fine = IntegrationConfig.from_mapping(
+            {"triggers": {"enabled": True, "quote_create_stages": ["Qualification"]}}
+        )
+        assert await stage_problems(fine.triggers, crm) == []
 
 
 async def test_an_invoice_changed_by_hand_in_billing_is_locked(harness: Any) -> None:

@@ -38,15 +38,27 @@ async def pipeline_stage_names(crm: Any) -> list[str] | None:
     return names or None
 
 
+async def stage_problems(config: TriggerConfig | None, crm: Any) -> list[tuple[str, str]]:
+    """(key, reason) for every stage `config` names that the CRM pipeline lacks (listing the
+    stages that exist); empty when the triggers are off or fine. For `save_config` checks."""
+    if config is None or not config.enabled:
+        return []
+    stages = await read_stage_map(crm)
+    return check_stages(config, await _known_stages(crm, stages))
+
+
+async def _known_stages(crm: Any, stages: StageMap) -> dict[str, int | None]:
+    in_pipeline = await pipeline_stage_names(crm)
+    if in_pipeline is None:
+        return dict(stages.probabilities)
+    return {name: stages.probability(name) for name in in_pipeline}
+
+
 async def validate_against_crm(config: TriggerConfig, crm: Any) -> StageMap:
     """The stage map, after checking every stage `config` names exists in the CRM pipeline;
     raises `ConfigError` listing the stages that do exist otherwise."""
     stages = await read_stage_map(crm)
-    in_pipeline = await pipeline_stage_names(crm)
-    known = stages.probabilities
-    if in_pipeline is not None:
-        known = {name: stages.probability(name) for name in in_pipeline}
-    problems = check_stages(config, known)
+    problems = check_stages(config, await _known_stages(crm, stages))
     if problems:
         raise ConfigError(problems)
     return stages
