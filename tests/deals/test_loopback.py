@@ -268,3 +268,40 @@ async def test_a_paid_invoice_is_never_voided(harness: Any) -> None:
         (deal, invoice["invoice_id"], "paid in Billing; a paid invoice is never voided")
     ]
     assert not [o for o in report.outcomes if o.action == "void_invoice"]
+
+
+async def test_a_deal_of_an_account_billing_lacks_gets_it_imported_first(harness: Any) -> None:
+    await harness.setup()
+    await harness.deals.poll_once()
+    harness.admin("POST", "clock", {"advance": 2})
+    async with harness.clients() as (crm, _):
+        (account,) = await crm.insert("Accounts", [{"Account_Name": "Newco Trading Ltd"}])
+        (contact,) = await crm.insert(
+            "Contacts",
+            [
+                {
+                    "Last_Name": "Doe",
+                    "Email": "doe@newco.example",
+                    "Account_Name": {"id": account.id},
+                }
+            ],
+        )
+        (deal,) = await crm.insert(
+            "Deals",
+            [
+                {
+                    "Deal_Name": "Newco pilot",
+                    "Stage": "Qualification",
+                    "Amount": 900,
+                    "Account_Name": {"id": account.id},
+                }
+            ],
+        )
+    assert account.ok and contact.ok and deal.ok
+    await harness.deals.poll_once()
+    await harness.move(str(deal.id), "Closed Won")
+    report = await harness.deals.poll_once()
+    assert [o.action for o in report.outcomes] == ["create_invoice"], report.as_dict()
+    _, (invoice,) = harness.documents_of(str(deal.id))
+    customer = harness.world.customers[invoice["customer_id"]]
+    assert customer["display_name"] == "Newco Trading Ltd"

@@ -67,9 +67,13 @@ class DealService:
         profile = load_profile(self.runtime, self.profile_name)
         return DealLedger(self.runtime.store, int(profile.id or 0))
 
-    def make_watcher(self, crm: Any, billing: Any, *, one_way: bool = False) -> DealWatcher:
+    def make_watcher(self, crm: Any, billing: Any) -> DealWatcher:
         """A watcher over open clients; a deal whose customer is missing in Billing gets it
-        imported by the customer sync engine first."""
+        imported by the customer sync engine first. A Billing org that is not the first linked
+        to its CRM org gets no triggers (one-way)."""
+        from zsync_tui.sync.service import SyncService
+
+        one_way = SyncService(self.runtime, self.profile_name, self.options).is_secondary_org()
         return DealWatcher(
             self.ledger(),
             self.config(),
