@@ -107,13 +107,6 @@ class SandboxPipeline:
 
     async def _api(self, scope: Scope, receive: Receive, send: Send, family: str) -> None:
         sandbox = self.sandbox
-        faults = sandbox.faults
-        rng = sandbox.fault_rng
-        if faults.latency_ms or faults.jitter_ms:
-            delay = faults.latency_ms + (
-                rng.uniform(0, faults.jitter_ms) if faults.jitter_ms else 0.0
-            )
-            await asyncio.sleep(delay / 1000.0)
         if await self._random_fault(scope, send, family):
             return
         now = sandbox.now()
@@ -171,6 +164,12 @@ class SandboxPipeline:
     ) -> None:
         """Run the route, buffering the reply so faults and headers can be applied to it."""
         sandbox = self.sandbox
+        faults = sandbox.faults
+        rng = sandbox.fault_rng
+        if faults.latency_ms or faults.jitter_ms:
+            # Inside admission: a slow answer holds its CRM concurrency slot, as on Zoho.
+            jitter = rng.uniform(0, faults.jitter_ms) if faults.jitter_ms else 0.0
+            await asyncio.sleep((faults.latency_ms + jitter) / 1000.0)
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -190,8 +189,6 @@ class SandboxPipeline:
             remaining = sandbox.budgets.crm_header(now)
             if remaining is not None:
                 headers.append((b"x-api-credits-remaining", remaining.encode()))
-        faults = sandbox.faults
-        rng = sandbox.fault_rng
         is_write = scope["method"] in WRITE_METHODS
         if (
             is_write
