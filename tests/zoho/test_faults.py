@@ -123,3 +123,16 @@ async def test_no_secret_in_debug_logs_after_connect_and_read(
     assert "/crm/v8/org -> 200" in text and "HTTP Request" in text and "send_request" in text
     for secret in (creds["client_secret"], creds["refresh_token"], access):
         assert secret and secret not in text
+
+
+async def test_a_write_that_stalls_past_the_timeout_is_ambiguous_too(
+    live: Any, sandbox_admin: Callable[..., Any], connect_to: Callable[..., Any]
+):
+    async with connect_to(live, timeout_s=0.3) as zoho:
+        await zoho.crm.org()
+        sandbox_admin(live, "faults", {"commit_then_drop": 1.0, "drop_mode": "stall", "stall_s": 1})
+        with pytest.raises(AmbiguousWrite, match="ReadTimeout"):
+            await zoho.crm.insert("Accounts", [{"Account_Name": "Stalled Reply SA"}])
+        sandbox_admin(live, "faults", {"commit_then_drop": 0.0})
+        found = await zoho.crm.search("Accounts", criteria="(Account_Name:equals:Stalled Reply SA)")
+    assert len(found) == 1
