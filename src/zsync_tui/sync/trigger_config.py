@@ -1,15 +1,11 @@
 """The `[triggers]` table of the integration configuration (deal-stage automation).
 
-Reserved by the customer sync engine; the deal-trigger engine owns its fields. Unknown keys are
-refused like everywhere else in the configuration.
+The model lives with the deal-trigger engine, in `sync/deals/config.py`; this name is kept so
+the setup screens' imports keep working.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from zsync_tui.sync.deals.config import ItemMapping, TriggerConfig
 
-
-class TriggerConfig(BaseModel):
-    """Deal-stage triggers: which stage creates, accepts or declines a quote, and so on."""
-
-    model_config = ConfigDict(extra="forbid")
+__all__ = ["ItemMapping", "TriggerConfig"]
