@@ -58,7 +58,8 @@ STATUS_AFTER = {
 
 @dataclass
 class ActionOutcome:
-    """How one action ended: done, already (done or pending before), failed or pending."""
+    """How one action ended: done, already (done or pending before), failed, pending, or
+    retry (found not to have reached Billing after a crash: the decision sends it again)."""
 
     deal_id: str
     action: str
@@ -217,5 +218,5 @@ class ActionExecutor:
                 return outcome
         # Billing never acted on it: the next decision for the deal sends it again.
         self.ledger.finish(row, "failed", error="interrupted before Billing acted; retried")
-        outcome.state, outcome.message = "failed", "interrupted before Billing acted"
+        outcome.state, outcome.message = "retry", "interrupted before Billing acted; sent again"
         return outcome
