@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,14 +37,60 @@ class ViewSpec:
     predicate: Callable[[Record], bool] | None = None
 
 
-def _key(sort_by: str) -> Callable[[Record], Key]:
+TIME_FIELDS = ("Created_Time", "Modified_Time")
+# Ids are fixed-width digit strings, so they sort as numbers; "~" sorts after every digit.
+AFTER_ANY_ID = "~"
+
+
+def record_key(sort_by: str, record: Record) -> Key:
+    """A record's position in a view sorted by `sort_by`: its id, or (time, id)."""
     if sort_by == "id":
-        return lambda r: int(r["id"])
-    return lambda r: (r.get(sort_by) or "", int(r["id"]))
+        return record["id"]
+    return (record.get(sort_by) or "", record["id"])
 
 
-def sorted_view(module: CrmModule, spec: ViewSpec) -> tuple[list[Key], list[Record]]:
-    """Ascending keys and records for `spec`; cached until the module changes."""
+def _id_of(key: Key) -> str:
+    return key if isinstance(key, str) else key[1]
+
+
+def time_index(module: CrmModule, field: str) -> list[tuple[str, str]]:
+    """All records' (time, id) in order; built once, then maintained by `index_*` on writes."""
+    index = module.time_index.get(field)
+    if index is None:
+        index = sorted((r.get(field) or "", r["id"]) for r in module.records.values())
+        module.time_index[field] = index
+    return index
+
+
+def index_add(module: CrmModule, record: Record) -> None:
+    """Keep the time indexes current after an insert."""
+    for field, index in module.time_index.items():
+        insort(index, (record.get(field) or "", record["id"]))
+
+
+def index_remove(module: CrmModule, record: Record) -> None:
+    """Keep the time indexes current after a delete (or before an update)."""
+    for field, index in module.time_index.items():
+        key = (record.get(field) or "", record["id"])
+        position = bisect_left(index, key)
+        if position < len(index) and index[position] == key:
+            del index[position]
+
+
+def _base_keys(module: CrmModule, sort_by: str) -> list[Key]:
+    if sort_by != "id":
+        return time_index(module, sort_by)
+    if module.id_keys_version != module.version:
+        module.id_keys = list(module.records)  # dict order is id order
+        module.id_keys_version = module.version
+    return module.id_keys
+
+
+def view_keys(module: CrmModule, spec: ViewSpec) -> list[Key]:
+    """Ascending keys of the records `spec` shows; filtered views are cached per version."""
+    base = _base_keys(module, spec.sort_by)
+    if not spec.modified_after and spec.predicate is None:
+        return base
     if module.views_version != module.version:
         module.views.clear()
         module.views_version = module.version
@@ -52,23 +98,30 @@ def sorted_view(module: CrmModule, spec: ViewSpec) -> tuple[list[Key], list[Reco
     cached = module.views.get(cache_key)
     if cached is not None:
         return cached
-    records: list[Record] = list(module.records.values())
+    records = module.records
     if spec.modified_after:
-        after = spec.modified_after
-        records = [r for r in records if r["Modified_Time"] > after]
+        modified = time_index(module, "Modified_Time")
+        start = bisect_right(modified, (spec.modified_after, AFTER_ANY_ID))
+        ids = [record_id for _, record_id in modified[start:]]
+        keys: list[Key] = sorted(record_key(spec.sort_by, records[i]) for i in ids)
+    else:
+        keys = list(base)
     if spec.predicate is not None:
         predicate = spec.predicate
-        records = [r for r in records if predicate(r)]
-    key = _key(spec.sort_by)
-    if spec.sort_by == "id":
-        records.sort(key=key)  # nearly sorted already: dict order is id order
-    else:
-        records.sort(key=key)
-    keys = [key(r) for r in records]
+        keys = [k for k in keys if predicate(records[_id_of(k)])]
     if len(module.views) >= MAX_VIEWS:
         module.views.clear()
-    module.views[cache_key] = (keys, records)
-    return keys, records
+    module.views[cache_key] = keys
+    return keys
+
+
+def _slice(
+    module: CrmModule, keys: list[Key], start: int, end: int, ascending: bool
+) -> list[Record]:
+    chosen = keys[max(0, start) : max(0, end)]
+    if not ascending:
+        chosen = chosen[::-1]
+    return [module.records[_id_of(k)] for k in chosen]
 
 
 @dataclass
@@ -100,7 +153,12 @@ def _decode(sandbox: Sandbox, token: str) -> dict[str, Any]:
 
 
 def _token_key(sort_by: str, raw: Any) -> Key:
-    return int(raw) if sort_by == "id" else (str(raw[0]), int(raw[1]))
+    try:
+        return str(raw) if sort_by == "id" else (str(raw[0]), str(raw[1]))
+    except (TypeError, IndexError, KeyError):
+        raise crm_error(
+            400, "INVALID_DATA", "invalid page token", {"param": "page_token"}
+        ) from None
 
 
 def page_by_number(
@@ -114,14 +172,14 @@ def page_by_number(
             "The given page and per_page exceeded the allowed limit, use page_token instead",
             {"limit": PAGE_LIMIT},
         )
-    keys, records = sorted_view(module, spec)
+    keys = view_keys(module, spec)
     start = (page - 1) * per_page
     if spec.ascending:
-        chunk = records[start : start + per_page]
-        more = start + per_page < len(records)
+        chunk = _slice(module, keys, start, start + per_page, True)
+        more = start + per_page < len(keys)
     else:
-        end = len(records) - start
-        chunk = records[max(0, end - per_page) : max(0, end)][::-1]
+        end = len(keys) - start
+        chunk = _slice(module, keys, end - per_page, end, False)
         more = end - per_page > 0
     served = start + len(chunk)
     token = _next_token(sandbox, module, spec, chunk, page + 1, served) if more else None
@@ -151,15 +209,15 @@ def page_by_token(
     served = int(payload.get("n", 0))
     if served + per_page > TOKEN_LIMIT:
         raise crm_error(400, "LIMIT_EXCEEDED", "page_token limit exceeded", {"limit": TOKEN_LIMIT})
-    keys, records = sorted_view(module, spec)
+    keys = view_keys(module, spec)
     last = _token_key(spec.sort_by, payload["k"])
     if spec.ascending:
         start = bisect_right(keys, last)
-        chunk = records[start : start + per_page]
-        more = start + per_page < len(records)
+        chunk = _slice(module, keys, start, start + per_page, True)
+        more = start + per_page < len(keys)
     else:
         end = bisect_left(keys, last)
-        chunk = records[max(0, end - per_page) : end][::-1]
+        chunk = _slice(module, keys, end - per_page, end, False)
         more = end - per_page > 0
     page_number = int(payload.get("p", 1))
     served += len(chunk)
@@ -174,7 +232,7 @@ def _next_token(
 ) -> str | None:
     if not chunk:
         return None
-    key = _key(spec.sort_by)(chunk[-1])
+    key = record_key(spec.sort_by, chunk[-1])
     payload = {
         "m": module.name,
         "s": spec.sort_by,

@@ -16,6 +16,7 @@ from zsync_tui.sandbox.catalog import (
     FieldDef,
 )
 from zsync_tui.sandbox.clock import crm_time
+from zsync_tui.sandbox.crm_pages import index_add, index_remove
 from zsync_tui.sandbox.state import Sandbox
 from zsync_tui.sandbox.world import CrmModule, Record
 
@@ -221,6 +222,7 @@ def insert(sandbox: Sandbox, module: CrmModule, cleaned: Record) -> Record:
     _derive(module.name, record, cleaned)
     module.records[record["id"]] = record
     _reindex(module, record, None)
+    index_add(module, record)
     module.touch()
     return record
 
@@ -228,11 +230,13 @@ def insert(sandbox: Sandbox, module: CrmModule, cleaned: Record) -> Record:
 def update(sandbox: Sandbox, module: CrmModule, record: Record, cleaned: Record) -> Record:
     """Apply a change to a stored record; its Modified_Time moves even if no value changed."""
     before = dict(record)
+    index_remove(module, before)
     record.update(cleaned)
     record["Modified_Time"] = crm_time(sandbox.now())
     record["Modified_By"] = _by(sandbox)
     _derive(module.name, record, cleaned)
     _reindex(module, record, before)
+    index_add(module, record)
     module.touch()
     name_field = NAME_FIELD[module.name]
     if record.get(name_field) != before.get(name_field):
@@ -270,6 +274,7 @@ def delete(sandbox: Sandbox, module: CrmModule, record_id: str) -> Record:
     """Move a record to the recycle bin."""
     record = module.records.pop(record_id)
     _reindex_remove(module, record)
+    index_remove(module, record)
     entry = {
         "id": record_id,
         "display_name": record.get(NAME_FIELD[module.name]),

@@ -27,9 +27,13 @@ class CrmModule:
     records: dict[str, Record] = field(default_factory=dict)
     deleted: list[Record] = field(default_factory=list)
     version: int = 0
-    # Sorted views keyed by (sort_by, If-Modified-Since, cvid); dropped when `version` moves.
-    views: dict[tuple[str, str, str], tuple[list[Any], list[Record]]] = field(default_factory=dict)
+    # Filtered views keyed by (sort_by, If-Modified-Since, cvid); dropped when `version` moves.
+    views: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)
     views_version: int = -1
+    # (time, id) keys sorted, per time field; built on first use, then kept current by writes.
+    time_index: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    id_keys: list[str] = field(default_factory=list)
+    id_keys_version: int = -1
     # Unique-field indexes, value → id; built lazily, kept current by writes, not saved.
     unique: dict[str, dict[str, str]] = field(default_factory=dict)
 
