@@ -196,3 +196,9 @@ def exchange(sandbox_http: httpx.AsyncClient, checker: Any) -> Callable[..., Any
 def beyond_known_gaps() -> Callable[[list[str]], list[str]]:
     """`unexpected` as a fixture (test modules cannot import this conftest)."""
     return unexpected
+
+
+@pytest.fixture
+def find_spec_dir() -> Callable[[], Path | None]:
+    """The spec-folder lookup itself, for the test of its skip/fail rules."""
+    return _spec_dir
