@@ -363,3 +363,15 @@ def test_list_by_ids(zoho) -> None:
         "GET", "/Accounts", params={"fields": "Account_Name", "ids": f"{ids[0]},{ids[2]},1"}
     )
     assert [r["id"] for r in picked.json()["data"]] == [ids[0], ids[2]]
+
+
+def test_upsert_matches_records_written_earlier_in_the_same_call(zoho) -> None:
+    rows = [
+        {"Last_Name": "Twice", "Email": "twice@example.org"},
+        {"Last_Name": "Twice again", "Email": "TWICE@example.org", "Phone": "5"},
+    ]
+    answer = zoho.crm("POST", "/Contacts/upsert", json={"data": rows}).json()["data"]
+    assert [r["action"] for r in answer] == ["insert", "update"]
+    assert answer[0]["details"]["id"] == answer[1]["details"]["id"]
+    stored = zoho.crm("GET", f"/Contacts/{answer[0]['details']['id']}").json()["data"][0]
+    assert (stored["Last_Name"], stored["Phone"]) == ("Twice again", "5")

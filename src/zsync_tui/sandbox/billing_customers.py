@@ -139,9 +139,7 @@ def _customer(request: Request) -> Record:
 
 def _full(request: Request, customer: Record) -> Record:
     world = sandbox_of(request).world
-    persons = [
-        p for p in world.contact_persons.values() if p["customer_id"] == customer["customer_id"]
-    ]
+    persons = world.persons_of(customer["customer_id"])
     out = dict(customer)
     out["contactpersons"] = [dict(p) for p in persons]
     return out
@@ -220,10 +218,9 @@ async def delete_customer(request: Request) -> Response:
             "void them first.",
         )
     del world.customers[customer_id]
-    for person_id in [
-        p for p, v in world.contact_persons.items() if v["customer_id"] == customer_id
-    ]:
-        del world.contact_persons[person_id]
+    for person in world.persons_of(customer_id):
+        del world.contact_persons[person["contactperson_id"]]
+    world.persons_changed()
     return json_reply({"code": 0, "message": "The customer has been deleted."})
 
 
@@ -236,12 +233,11 @@ async def customer_by_reference(request: Request) -> Response:
         raise billing_error(
             400, BILLING_INVALID_VALUE, "Invalid value passed for reference_id_type."
         )
-    reference = request.path_params["reference_id"]
-    for customer in sandbox_of(request).world.customers.values():
-        if customer.get(kind) == reference:
-            return json_reply(
-                {"code": 0, "message": "success", "customer": _full(request, customer)}
-            )
+    customer = sandbox_of(request).world.customer_by_reference(
+        kind, request.path_params["reference_id"]
+    )
+    if customer is not None:
+        return json_reply({"code": 0, "message": "success", "customer": _full(request, customer)})
     raise not_found("Customer")
 
 
@@ -309,8 +305,7 @@ async def list_persons(request: Request) -> Response:
     )
     persons = [
         {k: p.get(k) for k in keys}
-        for p in sandbox_of(request).world.contact_persons.values()
-        if p["customer_id"] == customer["customer_id"]
+        for p in sandbox_of(request).world.persons_of(customer["customer_id"])
     ]
     return json_reply(paged(request, persons, "contact_persons", "Contact Persons", {}))
 
@@ -348,6 +343,7 @@ async def delete_person(request: Request) -> Response:
     person = _person(request, customer)
     world = sandbox_of(request).world
     del world.contact_persons[person["contactperson_id"]]
+    world.persons_changed()
     if customer.get("primary_contactperson_id") == person["contactperson_id"]:
         customer["primary_contactperson_id"] = ""
     customer["updated_time"] = now_text(request)

@@ -209,6 +209,7 @@ def new_contact_person(world: World, customer: Record, body: Record, now: str) -
     }
     apply_person_fields(person, body)
     world.contact_persons[person_id] = person
+    world.persons_changed()
     if not customer.get("primary_contactperson_id"):
         customer["primary_contactperson_id"] = person_id
         person["is_primary_contact"] = True

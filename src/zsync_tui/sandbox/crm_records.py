@@ -250,8 +250,9 @@ async def upsert_records(request: Request) -> Response:
                 {"param": "duplicate_check_fields", "api_name": key},
             )
     results: list[Record] = []
+    indexes: dict[str, dict[str, str]] = {}
     for index, item in enumerate(data):
-        match_id, match_field = _find_match(module, item, keys)
+        match_id, match_field = _find_match(module, item, keys, indexes)
         if match_id is None:
             try:
                 cleaned = clean_fields(sandbox, module.name, item, index, creating=True)
@@ -259,23 +260,24 @@ async def upsert_records(request: Request) -> Response:
             except RecordError as exc:
                 results.append(exc.body)
                 continue
-            results.append(
-                success(
-                    insert(sandbox, module, cleaned),
-                    "record added",
-                    action="insert",
-                    duplicate_field=None,
-                )
-            )
+            created = insert(sandbox, module, cleaned)
+            _remember(indexes, created)
+            results.append(success(created, "record added", action="insert", duplicate_field=None))
         else:
             result = _update_one(sandbox, module, item, index, match_id)
             if result["status"] == "success":
                 result.update({"action": "update", "duplicate_field": match_field})
+                _remember(indexes, module.records[match_id])
             results.append(result)
     return json_reply({"data": results}, _batch_status(results, 200))
 
 
-def _find_match(module: CrmModule, item: Any, keys: list[str]) -> tuple[str | None, str | None]:
+def _find_match(
+    module: CrmModule, item: Any, keys: list[str], indexes: dict[str, dict[str, str]]
+) -> tuple[str | None, str | None]:
+    """The record an upsert item matches: by id, else by the first duplicate-check field whose
+    value a record already has (trimmed, case-insensitive; the oldest record wins). `indexes`
+    lives for one request: value → id per field, built on first use."""
     if not isinstance(item, dict):
         return None, None
     if item.get("id") and str(item["id"]) in module.records:
@@ -284,10 +286,30 @@ def _find_match(module: CrmModule, item: Any, keys: list[str]) -> tuple[str | No
         wanted = unique_key(item.get(key))
         if wanted is None:
             continue
-        for record in module.records.values():
-            if unique_key(record.get(key)) == wanted:
-                return record["id"], key
+        index = indexes.get(key)
+        if index is None:
+            index = {}
+            for record in module.records.values():
+                value = unique_key(record.get(key))
+                if value is not None:
+                    index.setdefault(value, record["id"])
+            indexes[key] = index
+        found = index.get(wanted)
+        if found is not None and unique_key(module.records.get(found, {}).get(key)) == wanted:
+            return found, key
+        if found is not None:  # the value moved in this request: look again the slow way
+            for record in module.records.values():
+                if unique_key(record.get(key)) == wanted:
+                    return record["id"], key
     return None, None
+
+
+def _remember(indexes: dict[str, dict[str, str]], record: Record) -> None:
+    """Let later items of the same upsert find a record this one wrote."""
+    for key, index in indexes.items():
+        value = unique_key(record.get(key))
+        if value is not None:
+            index.setdefault(value, record["id"])
 
 
 def _delete_many(sandbox: Sandbox, module: CrmModule, ids: list[str]) -> list[Record]:
@@ -475,9 +497,8 @@ async def related_records(request: Request) -> Response:
     modified_after = _modified_since(request)
     matches = [
         r
-        for r in related.records.values()
-        if (r.get(link) or {}).get("id") == record_id
-        and (not modified_after or r["Modified_Time"] > modified_after)
+        for r in related.children(link, record_id)
+        if not modified_after or r["Modified_Time"] > modified_after
     ]
     start = (page - 1) * per_page
     chunk = matches[start : start + per_page]

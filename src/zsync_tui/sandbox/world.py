@@ -34,6 +34,25 @@ class CrmModule:
     time_index: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     id_keys: list[str] = field(default_factory=list)
     id_keys_version: int = -1
+    # lookup field → parent id → child ids (related lists), rebuilt when `version` moves.
+    lookup_maps: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    lookup_version: int = -1
+
+    def children(self, lookup_field: str, parent_id: str) -> list[Record]:
+        """Records whose `lookup_field` points at `parent_id`, in id order."""
+        if self.lookup_version != self.version:
+            self.lookup_maps.clear()
+            self.lookup_version = self.version
+        index = self.lookup_maps.get(lookup_field)
+        if index is None:
+            index = {}
+            for record in self.records.values():
+                target = record.get(lookup_field)
+                if isinstance(target, dict) and target.get("id"):
+                    index.setdefault(target["id"], []).append(record["id"])
+            self.lookup_maps[lookup_field] = index
+        return [self.records[i] for i in index.get(parent_id, [])]
+
     # Unique-field indexes, value → id; built lazily, kept current by writes, not saved.
     unique: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -61,6 +80,36 @@ class World:
     billing_custom_fields: list[Record] = field(default_factory=list)
     planted_duplicates: list[Record] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=lambda: {"crm": 0, "billing": 0})
+    # Derived indexes, rebuilt on demand (not saved): contact persons by customer, and customers
+    # by CRM reference (zcrm ids are read-only: only the seed sets them).
+    _persons_by_customer: dict[str, list[str]] | None = field(default=None, repr=False)
+    _customer_refs: dict[tuple[str, str], str] | None = field(default=None, repr=False)
+
+    def persons_of(self, customer_id: str) -> list[Record]:
+        """A customer's contact persons, in creation order."""
+        if self._persons_by_customer is None:
+            index: dict[str, list[str]] = {}
+            for person in self.contact_persons.values():
+                index.setdefault(person["customer_id"], []).append(person["contactperson_id"])
+            self._persons_by_customer = index
+        ids = self._persons_by_customer.get(customer_id, [])
+        return [self.contact_persons[i] for i in ids if i in self.contact_persons]
+
+    def persons_changed(self) -> None:
+        """Forget the contact-person index after an add or delete."""
+        self._persons_by_customer = None
+
+    def customer_by_reference(self, kind: str, reference: str) -> Record | None:
+        """The customer linked to a CRM record (`kind` is zcrm_account_id or zcrm_contact_id)."""
+        if self._customer_refs is None:
+            self._customer_refs = {
+                (key, c[key]): c["customer_id"]
+                for c in self.customers.values()
+                for key in ("zcrm_account_id", "zcrm_contact_id")
+                if c.get(key)
+            }
+        customer = self.customers.get(self._customer_refs.get((kind, reference), ""))
+        return customer if customer is not None and customer.get(kind) == reference else None
 
     def next_crm_id(self) -> str:
         """A fresh CRM id; ids grow, so dict order is id order."""
