@@ -33,7 +33,7 @@ SMALL_WORLD = {"accounts": 12, "contacts": 20, "deals": 8, "customers": 10, "dup
 
 def _load_helper(name: str) -> ModuleType:
     # `--import-mode=importlib` keeps this folder off sys.path, so the helpers are loaded from
-    # their files; `oas_checks` imports `oas_specs` by the name registered here.
+    # their files; the helpers import each other by the names registered here.
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
@@ -44,6 +44,7 @@ def _load_helper(name: str) -> ModuleType:
     return module
 
 
+_load_helper("oas_catalog")
 oas_specs = _load_helper("oas_specs")
 oas_checks = _load_helper("oas_checks")
 
