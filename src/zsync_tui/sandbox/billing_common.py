@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -84,9 +85,15 @@ def not_found(what: str) -> ApiError:
 
 
 def paged(
-    request: Request, items: list[Record], key: str, report: str, extra: dict[str, Any]
+    request: Request,
+    items: list[Record],
+    key: str,
+    report: str,
+    extra: dict[str, Any],
+    view: Callable[[Record], Record] | None = None,
 ) -> dict[str, Any]:
-    """A list answer: `{"code":0, "message":"success", key: [...], "page_context": {...}}`."""
+    """A list answer: `{"code":0, "message":"success", key: [...], "page_context": {...}}`;
+    `view` shapes each item of the page (only the page's items are shaped)."""
     query = request.query_params
     try:
         page = int(query.get("page", "1"))
@@ -101,6 +108,8 @@ def paged(
         )
     start = (page - 1) * per_page
     chunk = items[start : start + per_page]
+    if view is not None:
+        chunk = [view(item) for item in chunk]
     context = {
         "page": page,
         "per_page": per_page,

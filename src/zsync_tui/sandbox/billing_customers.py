@@ -169,10 +169,8 @@ async def list_customers(request: Request) -> Response:
     keep = CUSTOMER_FILTERS.get(filter_by)
     if keep is None:
         raise billing_error(400, BILLING_INVALID_VALUE, "Invalid value passed for filter_by.")
-    customers = [
-        customer_summary(c) for c in sandbox_of(request).world.customers.values() if keep(c)
-    ]
-    return json_reply(paged(request, customers, "customers", "Customers", {}))
+    customers = [c for c in sandbox_of(request).world.customers.values() if keep(c)]
+    return json_reply(paged(request, customers, "customers", "Customers", {}, customer_summary))
 
 
 async def get_customer(request: Request) -> Response:

@@ -177,7 +177,7 @@ async def list_estimates(request: Request) -> Response:
     items = _search(request, items, ("estimate_number", "reference_number", "customer_name"))
     items = _sorted(request, items, ESTIMATE_SORTS)
     return json_reply(
-        paged(request, [summary(e, ESTIMATE_LIST_KEYS) for e in items], "estimates", "Quotes", {})
+        paged(request, items, "estimates", "Quotes", {}, lambda e: summary(e, ESTIMATE_LIST_KEYS))
     )
 
 
@@ -318,7 +318,7 @@ async def list_invoices(request: Request) -> Response:
     items = _search(request, items, ("number", "reference_number", "customer_name"))
     items = _sorted(request, items, INVOICE_SORTS)
     return json_reply(
-        paged(request, [summary(i, INVOICE_LIST_KEYS) for i in items], "invoices", "Invoices", {})
+        paged(request, items, "invoices", "Invoices", {}, lambda i: summary(i, INVOICE_LIST_KEYS))
     )
 
 
