@@ -14,8 +14,8 @@ from zsync_tui.sync.deals.watcher import DealWatcher
 from zsync_tui.zoho.errors import AmbiguousWrite, ServerError
 
 
-class Crash(Exception):
-    """Stands for the process dying at a checkpoint."""
+class Crash(BaseException):
+    """Stands for the process dying at a checkpoint (nothing in the process may catch it)."""
 
 
 def crash_at(point: str) -> Callable[[str], None]:
@@ -245,3 +245,26 @@ async def test_a_write_not_yet_reconciled_holds_its_deal_until_billing_answers(
     await watcher.poll_once()
     await watcher.poll_once()
     assert len(memory_billing.invoices) == 1
+
+
+async def test_one_deal_that_cannot_be_handled_does_not_stop_the_others(
+    watcher_for: Callable[..., DealWatcher], memory_crm: Any, memory_billing: Any
+) -> None:
+    memory_crm.add_deal("D1", "Negotiation/Review")
+    memory_crm.add_deal("D2", "Negotiation/Review", account="A2")
+    watcher = watcher_for()
+    await watcher.poll_once()
+    real_create = memory_billing.create_invoice
+
+    async def chokes_on_c1(body: dict[str, Any]) -> dict[str, Any]:
+        if body["customer_id"] == "C1":
+            raise RuntimeError("unexpected answer shape")
+        return await real_create(body)
+
+    memory_billing.create_invoice = chokes_on_c1
+    memory_crm.move("D1", "Closed Won")
+    memory_crm.move("D2", "Closed Won")
+    report = await watcher.poll_once()
+    assert [i["customer_id"] for i in memory_billing.invoices.values()] == ["C2"]
+    assert [deal for deal, _ in report.skipped] == ["D1"]
+    assert "RuntimeError" in report.skipped[0][1]

@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 ImportOne = Callable[[str, str], Awaitable[Any]]
 
 
+class CustomerImportFailed(Exception):
+    """The customer sync could not import a deal's Account or Contact; `str()` says why."""
+
+
 def crm_owner(deal: Deal, module: str) -> tuple[str, str | None]:
     """(CRM module, record ID) of the party a deal's documents are billed to."""
     if module == "contacts":
@@ -65,7 +69,7 @@ class CustomerResolver:
             if found is None and may_import and self.importer is not None:
                 try:
                     await self.importer(crm_module, crm_id)
-                except ZohoError as exc:
+                except (ZohoError, CustomerImportFailed) as exc:
                     return None, f"importing its {crm_module[:-1]} {crm_id} failed: {exc}"
                 found = await self._lookup(crm_module, crm_id)
             if found is None:

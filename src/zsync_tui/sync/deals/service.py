@@ -12,13 +12,15 @@ await service.check_stages() -> StageMap          # refuses stages the CRM lacks
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from zsync_tui.connection import load_profile, open_clients
+from zsync_tui.connection import ConnectFailed, load_profile, open_clients
 from zsync_tui.runtime import Runtime
-from zsync_tui.sync.config import IntegrationConfig, load_profile_config
+from zsync_tui.sync.config import ConfigError, IntegrationConfig, load_profile_config
 from zsync_tui.sync.deals.config import TriggerConfig
+from zsync_tui.sync.deals.customers import CustomerImportFailed
 from zsync_tui.sync.deals.ledger import DealLedger, decode
 from zsync_tui.sync.deals.links import DealLinker, LinkResult
 from zsync_tui.sync.deals.model import SEEN, SKIP, StageMap
@@ -59,6 +61,7 @@ class DealService:
         self.runtime = runtime
         self.profile_name = profile or runtime.profile_name
         self.options = options
+        self._import_lock = asyncio.Lock()
 
     def config(self) -> IntegrationConfig:
         return load_profile_config(load_profile(self.runtime, self.profile_name).config_toml)
@@ -85,16 +88,21 @@ class DealService:
 
     async def _import_customer(self, crm_module: str, crm_id: str) -> None:
         # Imported lazily: the customer sync service imports the whole engine.
-        from zsync_tui.sync.service import SyncService
+        from zsync_tui.sync.service import SyncDisabled, SyncService
 
         service = SyncService(self.runtime, self.profile_name, self.options)
         fetch_one = getattr(service, "fetch_one", None)
-        if fetch_one is not None:
-            await fetch_one(crm_id)
-        else:
-            # An incremental run reads the CRM records changed since its cursor, which
-            # includes a new Account or Contact.
-            await service.run()
+        # One customer sync at a time: two at once could both create the same customer.
+        async with self._import_lock:
+            try:
+                if fetch_one is not None:
+                    await fetch_one(crm_id)
+                else:
+                    # An incremental run reads the CRM records changed since its cursor,
+                    # which includes a new Account or Contact.
+                    await service.run()
+            except (SyncDisabled, ConfigError, ConnectFailed) as exc:
+                raise CustomerImportFailed(str(exc)) from None
 
     async def poll_once(self) -> PollReport:
         async with open_clients(

@@ -296,6 +296,9 @@ class DealWatcher:
         except ZohoError as exc:
             log.warning("deal %s: %s", deal.id, exc)
             result.skipped, result.interrupted = f"Zoho error, retried next poll: {exc}", True
+        except Exception as exc:  # noqa: BLE001 - one bad deal must not stop the others
+            log.exception("deal %s could not be handled", deal.id)
+            result.skipped = f"could not be handled ({type(exc).__name__}: {exc}); see the log"
         return result
 
 
