@@ -268,3 +268,24 @@ async def test_one_deal_that_cannot_be_handled_does_not_stop_the_others(
     assert [i["customer_id"] for i in memory_billing.invoices.values()] == ["C2"]
     assert [deal for deal, _ in report.skipped] == ["D1"]
     assert "RuntimeError" in report.skipped[0][1]
+
+
+async def test_a_quote_whose_deal_id_billing_dropped_is_still_found_by_its_reference(
+    watcher_for: Callable[..., DealWatcher], memory_crm: Any, memory_billing: Any
+) -> None:
+    memory_crm.add_deal("D1", "Qualification")
+    await watcher_for().poll_once()
+    real_create = memory_billing.create_estimate
+
+    async def drops_the_deal_id(body: dict[str, Any]) -> dict[str, Any]:
+        return await real_create({k: v for k, v in body.items() if k != "zcrm_potential_id"})
+
+    memory_billing.create_estimate = drops_the_deal_id
+    memory_crm.move("D1", "Proposal/Price Quote")
+    with pytest.raises(Crash):
+        await watcher_for(crash_hook=crash_at("deal action sent")).poll_once()
+    report = await watcher_for().poll_once()
+    assert list(memory_billing.estimates) == ["E1"]
+    assert [(o.action, o.state, o.billing_id) for o in report.outcomes] == [
+        ("create_quote", "done", "E1")
+    ]

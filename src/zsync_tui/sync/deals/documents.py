@@ -86,10 +86,17 @@ async def find_trigger_document(
 ) -> dict[str, Any] | None:
     """The document an interrupted create may have made, found by its reference."""
     if entity == "estimate":
-        candidates = await billing.list_estimates(zcrm_potential_id=deal_id)
-    else:
-        candidates = await billing.list_invoices(customer_id=customer_id)
-    for document in candidates:
+        found = _by_reference(await billing.list_estimates(zcrm_potential_id=deal_id), reference)
+        if found is None:
+            # Billing's create body does not document `zcrm_potential_id`: if it dropped it,
+            # only the reference number tells the quote apart.
+            found = _by_reference(await billing.list_estimates(), reference)
+        return found
+    return _by_reference(await billing.list_invoices(customer_id=customer_id), reference)
+
+
+def _by_reference(documents: list[dict[str, Any]], reference: str) -> dict[str, Any] | None:
+    for document in documents:
         if str(document.get("reference_number") or "") == reference:
             return dict(document)
     return None
