@@ -83,6 +83,18 @@ async def test_commit_then_drop_is_ambiguous_and_never_doubles_a_record(
     assert sandbox_admin(live, "stats")["records"]["Accounts"] == 31
 
 
+async def test_an_occasional_cut_off_or_html_answer_is_read_again(
+    live: Any, sandbox_admin: Callable[..., Any], connect_to: Callable[..., Any]
+):
+    sandbox_admin(live, "faults", {"truncated": 0.3, "html": 0.2})
+    async with connect_to(live) as zoho:
+        records = await read_all(zoho)
+        customers = [c async for page in zoho.billing.list_customers() for c in page]
+    assert len(records) == 30 and len(customers) == 20
+    assert zoho.crm.counts.retries > 0
+    assert sandbox_admin(live, "stats")["faults_injected_total"] > 0
+
+
 async def test_malformed_bodies_are_reported_with_a_short_excerpt(
     live: Any, sandbox_admin: Callable[..., Any], connect_to: Callable[..., Any]
 ):

@@ -11,7 +11,15 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotAvailable, NotFound
+import httpx
+
+from zsync_tui.zoho.errors import (
+    AmbiguousWrite,
+    MalformedResponse,
+    NotAvailable,
+    NotFound,
+    ValidationFailed,
+)
 from zsync_tui.zoho.models import BillingOrganization, CallCounts
 from zsync_tui.zoho.transport import ZohoTransport, error_for, json_body
 
@@ -56,23 +64,31 @@ class BillingClient:
         org: bool = True,
     ) -> dict[str, Any]:
         headers = self._headers() if org else None
-        response = await self.transport.request(
-            method, path, params=params, json=json, headers=headers, write=write
-        )
-        try:
-            body = json_body(response, "billing")
-        except MalformedResponse as exc:
-            if write:
+        if not write and method == "GET":
+            read = await self.transport.read_json(path, params=params, headers=headers)
+            body = read if read is not None else {}
+            response: httpx.Response | None = None
+        else:
+            response = await self.transport.request(
+                method, path, params=params, json=json, headers=headers, write=write
+            )
+            try:
+                body = json_body(response, "billing")
+            except MalformedResponse as exc:
                 raise AmbiguousWrite(
                     f"the answer could not be read ({exc.excerpt!r})",
                     method=method,
                     path=path,
                     side="billing",
                 ) from None
-            raise
         code = body.get("code", 0)
         if code not in (0, "0"):
-            raise error_for(response, "billing")
+            # A non-zero code is an error even under HTTP 200.
+            if response is not None and response.status_code >= 400:
+                raise error_for(response, "billing")
+            raise ValidationFailed(
+                f"{code} {body.get('message', '')}".strip(), side="billing", code=str(code)
+            )
         return body
 
     @staticmethod

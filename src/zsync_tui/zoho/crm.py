@@ -55,10 +55,7 @@ class CrmClient:
     async def _get(
         self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> dict[str, Any] | None:
-        response = await self.transport.request("GET", path, params=params, headers=headers)
-        if response.status_code in (204, 304):
-            return None
-        return json_body(response, "crm")
+        return await self.transport.read_json(path, params=params, headers=headers)
 
     @staticmethod
     def _list(body: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
@@ -78,10 +75,9 @@ class CrmClient:
         headers: dict[str, str],
         sent: asyncio.Event | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        response = await self.transport.request(
-            "GET", f"/{module}", params=params, headers=headers, sent=sent
+        body = await self.transport.read_json(
+            f"/{module}", params=params, headers=headers, sent=sent
         )
-        body = None if response.status_code in (204, 304) else json_body(response, "crm")
         data = self._list(body, "data")
         info = (body or {}).get("info") or {}
         return data, info if isinstance(info, dict) else {}

@@ -346,5 +346,28 @@ class ZohoTransport:
                 return response
             raise error_for(response, self.side)
 
+    async def read_json(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        sent: asyncio.Event | None = None,
+    ) -> dict[str, Any] | None:
+        """GET and parse; a body that is not JSON (a proxy's error page, a cut-off answer) is
+        read again like a 5xx. None for 204/304 (nothing, or nothing changed)."""
+        attempt = 0
+        while True:
+            response = await self.request("GET", path, params=params, headers=headers, sent=sent)
+            if response.status_code in (204, 304):
+                return None
+            try:
+                return json_body(response, self.side)
+            except MalformedResponse:
+                attempt += 1
+                if attempt >= self.retry.attempts:
+                    raise
+                await self._wait(self.retry.backoff(attempt, self._rng))
+
     async def aclose(self) -> None:
         await self._http.aclose()
