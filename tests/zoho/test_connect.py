@@ -193,3 +193,34 @@ def test_no_secret_and_no_terminal_exits_2_with_what_to_set(live: Any, memory_ke
         "zsync connect: no client secret given: set ZSYNC_CLIENT_SECRET or type it at the prompt"
     )
     assert memory_keyring.entries == {}
+
+
+@pytest.mark.keyring
+def test_connect_keeps_working_credentials_in_the_real_keyring(live: Any, runtime: Runtime):
+    """The issue's "done when": against gnome-keyring under D-Bus (CI); skips elsewhere."""
+    import asyncio
+    import os
+
+    from zsync_tui.secrets import CredentialStore, SecretKind
+
+    profile = f"e2e-{os.getpid()}"
+    store = CredentialStore(profile)
+    status = store.status()
+    if not status.usable or "SecretService" not in status.backend:
+        reason = f"no real Secret Service here ({status.backend}: {status.reason})"
+        if os.environ.get("ZSYNC_REQUIRE_KEYRING"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        result = CliRunner().invoke(main, _args(live, "--profile", profile), env=_env(live))
+        assert result.exit_code == 0, result.output
+        assert store.get(SecretKind.REFRESH_TOKEN) == live.credentials["refresh_token"]
+
+        async def reopen() -> str:
+            async with open_clients(runtime, profile=profile) as (crm, _billing):
+                return (await crm.org()).name
+
+        assert asyncio.run(reopen()) in result.output
+    finally:
+        for kind in SecretKind:
+            store.delete(kind)
