@@ -348,3 +348,16 @@ def test_secrets_mask_themselves():
     for text in (repr(secret), str(secret), f"{secret}", repr(client), str(client)):
         assert "very.secret" not in text
     assert secret.reveal() == "1000.very.secret.value"
+
+
+async def test_a_token_is_refreshed_five_minutes_before_it_expires():
+    now = [10_000.0]
+    transport, recorder, _ = make(ok, expires_in=3600)
+    transport.tokens._clock = lambda: now[0]
+    await transport.request("GET", "/org")
+    now[0] += 3600 - 301  # still more than five minutes left: the cached token serves
+    await transport.request("GET", "/org")
+    assert len(recorder.refreshes) == 1
+    now[0] += 2  # now inside the last five minutes: refreshed before use
+    await transport.request("GET", "/org")
+    assert len(recorder.refreshes) == 2

@@ -80,6 +80,7 @@ class AccessToken:
     expires_at: float
     api_domain: str | None = None
     generation: int = 0
+    lifetime_s: float = 3600.0
 
     @property
     def header(self) -> str:
@@ -170,7 +171,7 @@ def _token_from_answer(
         api_base = dc.trusted_api_base(answer.get("api_domain"))
     except DataCentreError as exc:
         raise AuthenticationError("domain", str(exc), side="accounts") from None
-    return AccessToken(secret, now + expires_in, api_base, generation), api_base
+    return AccessToken(secret, now + expires_in, api_base, generation, expires_in), api_base
 
 
 async def exchange_grant_code(
@@ -253,8 +254,9 @@ class TokenManager:
     def _fresh(self, token: AccessToken | None) -> bool:
         if token is None:
             return False
-        lifetime_margin = min(self._margin, max(0.0, (token.expires_at - self._clock()) * 0.1))
-        return token.expires_at - lifetime_margin > self._clock()
+        # Refresh ahead of expiry: 5 minutes early, or a tenth of a short-lived token's life.
+        margin = min(self._margin, max(0.0, token.lifetime_s * 0.1))
+        return token.expires_at - margin > self._clock()
 
     async def token(self) -> AccessToken:
         """A token good for the next call, refreshing first if it is near its expiry."""
