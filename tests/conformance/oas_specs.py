@@ -280,6 +280,32 @@ class SpecSet:
         values = path.rstrip("/").split("/")
         return {t[1:-1]: v for t, v in zip(template, values, strict=True) if t.startswith("{")}
 
+    def reachable(self, uri: str) -> set[str]:
+        """Every `$ref` target reachable from `uri`, resolved (raises if one is not)."""
+        seen: set[str] = set()
+        pending = [uri]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            base = current.split("#", 1)[0]
+            stack = [self.resolve(current)]
+            while stack:
+                node = stack.pop()
+                if isinstance(node, dict):
+                    ref = node.get("$ref")
+                    if isinstance(ref, str):
+                        pending.append(base + ref if ref.startswith("#") else self._join(base, ref))
+                    stack.extend(v for k, v in node.items() if k not in ("example", "examples"))
+                elif isinstance(node, list):
+                    stack.extend(node)
+        return seen
+
+    def _join(self, base: str, ref: str) -> str:
+        folder = base.rsplit("/", 1)[0]
+        return f"{folder}/{ref}"
+
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations.values())
 
