@@ -24,7 +24,7 @@ UNDECLARED_BUT_DOCUMENTED = {
     # record.json documents `search` with criteria/email/phone/word only; `page` and `fields`
     # are in Zoho's search documentation (zoho-api.md 2.4).
     "crm GET /crm/v8/{module}/search": {"page", "fields"},
-    # Related records: the per-record CRM list parameters.
+    # Count by criteria is in Zoho's count documentation (zoho-api.md 2.4), not in the spec.
     "crm GET /crm/v8/{module_api_name}/actions/count": {"criteria"},
 }
 
