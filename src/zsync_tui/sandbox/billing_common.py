@@ -18,6 +18,7 @@ from zsync_tui.sandbox.responses import (
     BILLING_ORG_MISSING,
     ApiError,
     billing_error,
+    loads,
 )
 from zsync_tui.sandbox.world import Record
 
@@ -60,8 +61,8 @@ async def body_of(request: Request) -> dict[str, Any]:
     raw = await request.body()
     body: Any = None
     try:
-        body = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = loads(raw) if raw else None
+    except ValueError:
         body = None
     if body is None and request.headers.get("content-type", "").startswith(
         "application/x-www-form-urlencoded"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 
 from zsync_tui.sandbox.catalog import EXTRA_READABLE, FIELD_INDEX
 from zsync_tui.sandbox.oauth import AccessToken, has_scope
-from zsync_tui.sandbox.responses import ApiError, crm_error, invalid_param, required_param
+from zsync_tui.sandbox.responses import (
+    ApiError,
+    crm_error,
+    invalid_param,
+    loads,
+    required_param,
+)
 from zsync_tui.sandbox.state import Sandbox
 from zsync_tui.sandbox.world import CRM_MODULES, CrmModule, Record
 
@@ -109,8 +114,8 @@ async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; INVALID_DATA when it is not one."""
     raw = await request.body()
     try:
-        body = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = loads(raw) if raw else None
+    except ValueError:
         body = None
     if not isinstance(body, dict):
         raise crm_error(400, "INVALID_DATA", "the body is not a JSON object", {"param": "body"})

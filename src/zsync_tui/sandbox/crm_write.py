@@ -71,6 +71,8 @@ def _coerce(sandbox: Sandbox, field: FieldDef, value: Any, index: int) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             raise _invalid(index, field, kind) from None
+        if number != number or abs(number) >= 10.0**field.length:  # NaN, or too many digits
+            raise _invalid(index, field, kind, maximum_length=field.length)
         return int(number) if kind == "integer" else round(number, 2)
     if kind == "boolean":
         if not isinstance(value, bool):

@@ -7,6 +7,11 @@ from typing import Any
 
 from starlette.responses import Response
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; stdlib json still works
+    orjson = None  # type: ignore[assignment]
+
 JSON_TYPE = "application/json;charset=UTF-8"
 
 
@@ -21,8 +26,18 @@ class ApiError(Exception):
 
 
 def dumps(payload: Any) -> bytes:
-    """Compact UTF-8 JSON (non-ASCII kept as is, as Zoho sends it)."""
+    """Compact UTF-8 JSON (non-ASCII kept as is, as Zoho sends it); orjson when present, as
+    encoding list pages is most of the sandbox's own work."""
+    if orjson is not None:
+        return orjson.dumps(payload)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def loads(raw: bytes) -> Any:
+    """Parse a request body; ValueError when it is not JSON."""
+    if orjson is not None:
+        return orjson.loads(raw)
+    return json.loads(raw)
 
 
 def json_reply(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
