@@ -234,3 +234,17 @@ async def test_the_governor_is_sized_from_the_org(live: Any, connect_to: Callabl
         zoho.size_crm_budget(await zoho.crm.org())
         budget = zoho.crm.transport.budget
     assert budget.concurrency == 20 and budget.windows[0].limit == 55_000  # 50,000 + 5 users
+
+
+async def test_stopping_early_spends_at_most_the_prefetched_call(
+    live: Any, connect_to: Callable[..., Any]
+):
+    async with connect_to(live) as zoho:
+        pages = zoho.crm.iter_records("Accounts", FIELDS, per_page=5)
+        async for first in pages:
+            break
+        await pages.aclose()
+        calls = zoho.crm.counts.api_calls
+        assert len(first) == 5 and calls == 2  # this page, and the next one already asked for
+        with pytest.raises(NotFound):
+            await zoho.crm.get_record("Accounts", "not-a-number")

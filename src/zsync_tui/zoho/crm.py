@@ -17,7 +17,7 @@ from zsync_tui.zoho.crm_query import (
     http_date,
     module_name,
 )
-from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotFound
+from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotFound, ValidationFailed
 from zsync_tui.zoho.models import CallCounts, CrmOrg, CrmUser, RecordResult, StageInfo
 from zsync_tui.zoho.transport import ZohoTransport, error_for, json_body
 
@@ -157,8 +157,11 @@ class CrmClient:
                 if data:
                     yield await self._complete(module, data, chunks[1:])
         finally:
-            if pending is not None and not pending.done():
-                pending.cancel()
+            if pending is not None:
+                if pending.done() and not pending.cancelled():
+                    pending.exception()  # the caller stopped early: nothing left to report
+                else:
+                    pending.cancel()
 
     async def get_record(
         self, module: str, record_id: str, fields: Sequence[str] | None = None
@@ -166,7 +169,12 @@ class CrmClient:
         """One record; `NotFound` when Zoho has no such record."""
         params = {"fields": ",".join(fields)} if fields else None
         path = f"/{module_name(module)}/{_record_id(record_id)}"
-        body = await self._get(path, params)
+        try:
+            body = await self._get(path, params)
+        except ValidationFailed as exc:
+            if exc.field != "id":
+                raise
+            body = None  # Zoho calls an unknown ID "invalid data" rather than 404
         data = self._list(body, "data") if body is not None else []
         if not data:
             raise NotFound(f"CRM {module} record {record_id} does not exist", side="crm")
