@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -122,7 +123,8 @@ async def test_a_kill_between_create_and_commit_leaves_exactly_one_invoice(
         text=True,
         timeout=60,
     )
-    assert killed.returncode == 137, killed.stderr
+    # Killed at the checkpoint: SIGKILL (-9), or exit 137 where the hook exits instead.
+    assert killed.returncode in (-signal.SIGKILL, 137), killed.stderr
     made = len(harness.documents_of(deal)[1])
     assert made == (1 if crash_at == "2" else 0)
     await harness.deals.poll_once()

@@ -14,9 +14,10 @@ decision makes it again; a status change is read back from the document.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from zsync_tui.store import DealAction
@@ -29,7 +30,7 @@ from zsync_tui.sync.deals.documents import (
     get_document,
     trigger_reference,
 )
-from zsync_tui.sync.deals.ledger import DealLedger, decode
+from zsync_tui.sync.deals.ledger import Closing, DealLedger, decode
 from zsync_tui.sync.deals.model import Deal, PlannedAction
 from zsync_tui.zoho.errors import (
     AmbiguousWrite,
@@ -68,6 +69,7 @@ class ActionOutcome:
     billing_id: str | None = None
     message: str = ""
     transient: bool = False
+    error: Exception | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -82,6 +84,22 @@ class ActionOutcome:
             "billing_id": self.billing_id,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True)
+class RoundItem:
+    """One action of one deal in a round; `last` marks the deal's last action."""
+
+    deal: Deal
+    planned: PlannedAction
+    customer_id: str | None
+    last: bool = False
+
+    @property
+    def reference(self) -> str | None:
+        if not self.planned.creates:
+            return None
+        return trigger_reference(self.deal.id, self.planned.action, self.planned.generation)
 
 
 class ActionExecutor:
@@ -108,50 +126,81 @@ class ActionExecutor:
         last: bool = False,
     ) -> ActionOutcome:
         """Send `planned` unless it is pending or done already; with `last`, a success also
-        records the deal's stage as handled (one transaction instead of two)."""
-        outcome = ActionOutcome(deal.id, planned.action, planned.generation, "already")
-        reference = (
-            trigger_reference(deal.id, planned.action, planned.generation)
-            if planned.creates
-            else None
-        )
-        row = self.ledger.begin(
-            deal.id,
-            planned.action,
-            planned.generation,
-            planned.entity,
-            billing_id=planned.billing_id,
-            reference=reference,
-            customer_id=customer_id,
-            stage=deal.stage,
-        )
-        if row is None:
-            return outcome
-        self.crash_hook("deal action recorded")
-        try:
-            billing_id = await self._send(deal, planned, customer_id)
-        except UNCERTAIN as exc:
-            outcome.state, outcome.transient, outcome.message = "pending", True, str(exc)
-            log.warning("deal %s %s may have been applied: %s", deal.id, planned.action, exc)
-            return outcome
-        except NOT_SENT as exc:
-            self.ledger.finish(row, "failed", error=str(exc))
-            outcome.state, outcome.transient, outcome.message = "failed", True, str(exc)
-            return outcome
-        except ZohoError as exc:
-            self.ledger.finish(row, "failed", error=str(exc))
-            outcome.state, outcome.message = "failed", str(exc)
-            return outcome
-        self.crash_hook("deal action sent")
-        self.ledger.finish(
-            row,
-            "done",
-            billing_id=billing_id,
-            link_origin="trigger" if planned.creates else None,
-            seen_stage=deal.stage if last else None,
-        )
-        outcome.state, outcome.billing_id = "done", billing_id
+        records the deal's stage as handled."""
+        (outcome,) = await self.execute_round([RoundItem(deal, planned, customer_id, last)])
         return outcome
+
+    async def execute_round(
+        self, items: list[RoundItem], concurrency: int = 1
+    ) -> list[ActionOutcome]:
+        """Send many actions of different deals: one transaction records them all as pending,
+        the calls go out `concurrency` at a time, one transaction records how they ended
+        (group commit: two disk syncs a round instead of two an action)."""
+        rows = self.ledger.begin_many(
+            [
+                (
+                    item.deal.id,
+                    item.planned.action,
+                    item.planned.generation,
+                    item.planned.entity,
+                    {
+                        "billing_id": item.planned.billing_id,
+                        "reference": item.reference,
+                        "customer_id": item.customer_id,
+                        "stage": item.deal.stage,
+                    },
+                )
+                for item in items
+            ]
+        )
+        outcomes = [
+            ActionOutcome(item.deal.id, item.planned.action, item.planned.generation, "already")
+            for item in items
+        ]
+        live = [(index, row) for index, row in enumerate(rows) if row is not None]
+        if not live:
+            return outcomes
+        self.crash_hook("deal action recorded")
+        gate = asyncio.Semaphore(max(1, concurrency))
+
+        async def send(item: RoundItem) -> tuple[str | None, Exception | None]:
+            async with gate:
+                try:
+                    return await self._send(item.deal, item.planned, item.customer_id), None
+                except Exception as exc:  # noqa: BLE001 - sorted below, per item
+                    return None, exc
+
+        answers = await asyncio.gather(*(send(items[index]) for index, _ in live))
+        self.crash_hook("deal action sent")
+        closings: list[Closing] = []
+        for (index, row), (billing_id, error) in zip(live, answers, strict=True):
+            item, outcome = items[index], outcomes[index]
+            outcome.error = error
+            if error is None:
+                outcome.state, outcome.billing_id = "done", billing_id
+                closings.append(
+                    Closing(
+                        row,
+                        "done",
+                        billing_id,
+                        "trigger" if item.planned.creates else None,
+                        item.deal.stage if item.last else None,
+                    )
+                )
+            elif isinstance(error, NOT_SENT) or (
+                isinstance(error, ZohoError) and not isinstance(error, UNCERTAIN)
+            ):
+                outcome.state, outcome.message = "failed", str(error)
+                outcome.transient = isinstance(error, NOT_SENT)
+                closings.append(Closing(row, "failed", message={"error": str(error)}))
+            else:
+                # It may have landed: the row stays pending for `reconcile`.
+                outcome.state, outcome.transient, outcome.message = "pending", True, str(error)
+                log.warning(
+                    "deal %s %s may have been applied: %s", item.deal.id, item.planned.action, error
+                )
+        self.ledger.finish_many(closings)
+        return outcomes
 
     async def _send(self, deal: Deal, planned: PlannedAction, customer_id: str | None) -> str:
         billing = self.billing

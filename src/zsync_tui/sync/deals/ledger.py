@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,18 @@ from zsync_tui.store import DealAction, DealLink, RecordLink, Store, SyncCursor
 from zsync_tui.sync.deals.model import SEEN, SKIP, ActionRecord
 
 CURSOR = "deals:modified"
+
+
+@dataclass
+class Closing:
+    """How one recorded action ended, for `finish_many`."""
+
+    row: DealAction
+    state: str  # done | failed
+    billing_id: str | None = None
+    link_origin: str | None = None
+    seen_stage: str | None = None
+    message: dict[str, Any] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -120,22 +133,35 @@ class DealLedger:
     ) -> DealAction | None:
         """Record an action as pending before its call; None when it is pending or done
         already (the caller must not send it again)."""
+        return self.begin_many([(deal_id, action, generation, entity, message)])[0]
+
+    def begin_many(
+        self, actions: list[tuple[str, str, int, str, dict[str, Any]]]
+    ) -> list[DealAction | None]:
+        """`begin` for many (deal, action, generation, entity, message) in one transaction."""
+        rows: list[DealAction | None] = []
         with self.store.write() as session:
-            row = self._get(session, deal_id, action, generation)
-            if row is not None and row.state in ("pending", "done"):
-                return None
-            row = row or DealAction(
-                profile_id=self.profile_id, deal_id=deal_id, action=action, generation=generation
-            )
-            row.state = "pending"
-            row.billing_entity = entity
-            row.billing_id = message.pop("billing_id", None) or row.billing_id
-            row.message = encode(**message)
-            row.updated_at = _now()
-            session.add(row)
+            for deal_id, action, generation, entity, message in actions:
+                row = self._get(session, deal_id, action, generation)
+                if row is not None and row.state in ("pending", "done"):
+                    rows.append(None)
+                    continue
+                row = row or DealAction(
+                    profile_id=self.profile_id,
+                    deal_id=deal_id,
+                    action=action,
+                    generation=generation,
+                )
+                facts = dict(message)
+                row.state = "pending"
+                row.billing_entity = entity
+                row.billing_id = facts.pop("billing_id", None) or row.billing_id
+                row.message = encode(**facts)
+                row.updated_at = _now()
+                session.add(row)
+                rows.append(row)
             session.flush()
-            session.refresh(row)
-            return row
+        return rows
 
     def finish(
         self,
@@ -149,27 +175,36 @@ class DealLedger:
     ) -> None:
         """Close an action (done / failed); a create also records its trigger link; with
         `seen_stage`, the deal's stage is handled in the same transaction."""
+        self.finish_many([Closing(row, state, billing_id, link_origin, seen_stage, message)])
+
+    def finish_many(self, closings: list[Closing]) -> None:
+        """`finish` for many actions in one transaction."""
         with self.store.write() as session:
-            current = session.get(DealAction, row.id)
-            if current is None:
-                return
-            current.state = state
-            current.billing_id = billing_id or current.billing_id
-            current.message = encode(**{**decode(current.message), **message})
-            current.updated_at = _now()
-            session.add(current)
-            if state == "done" and link_origin and current.billing_id:
-                self._link(
-                    session,
-                    current.deal_id,
-                    current.billing_entity or "",
-                    current.billing_id,
-                    link_origin,
-                )
-            if state == "done":
-                self._delete_marker(session, current.deal_id, SKIP)
-            if state == "done" and seen_stage is not None:
-                self._upsert(session, current.deal_id, SEEN, 0, SEEN, None, seen_stage)
+            for closing in closings:
+                self._finish(session, closing)
+
+    def _finish(self, session: Any, closing: Closing) -> None:
+        current = session.get(DealAction, closing.row.id)
+        if current is None:
+            return
+        current.state = closing.state
+        current.billing_id = closing.billing_id or current.billing_id
+        current.message = encode(**{**decode(current.message), **closing.message})
+        current.updated_at = _now()
+        session.add(current)
+        if closing.state != "done":
+            return
+        if closing.link_origin and current.billing_id:
+            self._link(
+                session,
+                current.deal_id,
+                current.billing_entity or "",
+                current.billing_id,
+                closing.link_origin,
+            )
+        self._delete_marker(session, current.deal_id, SKIP)
+        if closing.seen_stage is not None:
+            self._upsert(session, current.deal_id, SEEN, 0, SEEN, None, closing.seen_stage)
 
     def _upsert(
         self,
@@ -200,22 +235,31 @@ class DealLedger:
                 self._delete_marker(session, deal_id, SKIP)
 
     def mark_seen_many(self, stages: dict[str, str]) -> None:
-        """Record the current stage of many deals at once (the first poll's baseline)."""
+        """Record many deals' stages as handled at once (the baseline, a page's quiet deals);
+        their skip reasons no longer hold."""
+        if not stages:
+            return
+        ids = list(stages)
         with self.store.write() as session:
-            existing = {
-                row.deal_id: row
-                for row in session.exec(
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                rows = session.exec(
                     select(DealAction).where(
-                        DealAction.profile_id == self.profile_id, DealAction.action == SEEN
+                        DealAction.profile_id == self.profile_id,
+                        col(DealAction.deal_id).in_(chunk),
+                        col(DealAction.action).in_([SEEN, SKIP]),
                     )
                 ).all()
-            }
-            for deal_id, stage in stages.items():
-                row = existing.get(deal_id) or DealAction(
-                    profile_id=self.profile_id, deal_id=deal_id, action=SEEN, generation=0
-                )
-                row.state, row.message, row.updated_at = SEEN, stage, _now()
-                session.add(row)
+                seen = {row.deal_id: row for row in rows if row.action == SEEN}
+                for row in rows:
+                    if row.action == SKIP:
+                        session.delete(row)
+                for deal_id in chunk:
+                    row = seen.get(deal_id) or DealAction(
+                        profile_id=self.profile_id, deal_id=deal_id, action=SEEN, generation=0
+                    )
+                    row.state, row.message, row.updated_at = SEEN, stages[deal_id], _now()
+                    session.add(row)
 
     def _delete_marker(self, session: Any, deal_id: str, action: str) -> None:
         row = self._get(session, deal_id, action, 0)

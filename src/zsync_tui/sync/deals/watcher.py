@@ -11,7 +11,6 @@ such a deal is read again by the next poll, after `reconcile` has settled its pe
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,11 +20,10 @@ from typing import Any
 from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.deals.config import TriggerConfig, check_stages
 from zsync_tui.sync.deals.customers import CustomerResolver, ImportOne
-from zsync_tui.sync.deals.decide import decide, documents_to_check
-from zsync_tui.sync.deals.documents import get_document
 from zsync_tui.sync.deals.executor import ActionExecutor, ActionOutcome, CrashHook
 from zsync_tui.sync.deals.ledger import DealLedger
-from zsync_tui.sync.deals.model import DEAL_FIELDS, SEEN, SKIP, ActionRecord, Deal, StageMap
+from zsync_tui.sync.deals.model import DEAL_FIELDS, Deal, StageMap
+from zsync_tui.sync.deals.page import DealResult, PageRunner
 from zsync_tui.sync.deals.stages import read_stage_map
 from zsync_tui.sync.records import parse_time
 from zsync_tui.zoho.errors import AuthenticationError, RateLimited, ZohoError
@@ -64,15 +62,6 @@ class PollReport:
             "message": self.message,
             "resumes_at": self.resumes_at.isoformat() if self.resumes_at else None,
         }
-
-
-@dataclass
-class _DealResult:
-    outcomes: list[ActionOutcome] = field(default_factory=list)
-    skipped: str | None = None
-    locked: list[tuple[str, str]] = field(default_factory=list)
-    interrupted: bool = False
-    fatal: ZohoError | None = None
 
 
 class DealWatcher:
@@ -215,91 +204,18 @@ class DealWatcher:
         if cursor and _later(since, cursor) == cursor and cursor != since:
             self.ledger.set_cursor(cursor)
 
-    async def _process_page(self, deals: list[Deal], stages: StageMap) -> list[_DealResult]:
-        history = self.ledger.history(deal.id for deal in deals)
+    async def _process_page(self, deals: list[Deal], stages: StageMap) -> list[DealResult]:
         resolver = CustomerResolver(self.ledger, self.billing, self.config.module, self.importer)
         resolver.preload(deals)
-        gate = asyncio.Semaphore(self.concurrency)
-        stopped: list[ZohoError] = []
-
-        async def one(deal: Deal) -> _DealResult:
-            async with gate:
-                if stopped:
-                    return _DealResult(interrupted=True)
-                result = await self._process_deal(deal, history[deal.id], stages, resolver)
-                if result.fatal is not None:
-                    stopped.append(result.fatal)
-                return result
-
-        return list(await asyncio.gather(*(one(deal) for deal in deals)))
-
-    async def _process_deal(
-        self,
-        deal: Deal,
-        history: list[ActionRecord],
-        stages: StageMap,
-        resolver: CustomerResolver,
-    ) -> _DealResult:
-        result = _DealResult()
-        if any(row.state == "pending" for row in history):
-            # An earlier write is not settled yet (Billing unreachable during reconcile): no
-            # decision before it is, so this deal is read again next poll.
-            result.interrupted = True
-            result.skipped = "an earlier action is still being reconciled with Billing"
-            return result
-        try:
-            status: dict[str, str] = {}
-            for entity, document_id in documents_to_check(deal, history, stages, self.triggers):
-                document = await get_document(self.billing, entity, document_id)
-                status[document_id] = str(document.get("status") or "")
-            decision = decide(
-                deal,
-                history,
-                stages,
-                self.triggers,
-                module=self.config.module,
-                billing_status=status,
-            )
-            for lock in decision.locks:
-                self.ledger.mark(
-                    deal.id,
-                    lock.action,
-                    lock.generation,
-                    "locked",
-                    billing_id=lock.billing_id,
-                    reason=lock.reason,
-                )
-                result.locked.append((lock.billing_id, lock.reason))
-            customer_id: str | None = None
-            if decision.actions and any(a.creates for a in decision.actions):
-                customer_id, why = await resolver.customer_for(deal)
-                if customer_id is None:
-                    decision.skipped = why
-            if decision.skipped:
-                self.ledger.mark(
-                    deal.id, SKIP, 0, "skipped", reason=decision.skipped, stage=deal.stage
-                )
-                result.skipped = decision.skipped
-                return result
-            for index, planned in enumerate(decision.actions):
-                last = index == len(decision.actions) - 1
-                outcome = await self.executor.execute(deal, planned, customer_id, last=last)
-                result.outcomes.append(outcome)
-                if not outcome.ok:
-                    result.interrupted = outcome.transient
-                    return result
-            if not (result.outcomes and result.outcomes[-1].state == "done"):
-                self.ledger.mark(deal.id, SEEN, 0, SEEN, stage=deal.stage)
-        except (RateLimited, AuthenticationError) as exc:
-            # The rest of the poll stops; this deal is read again after the pause.
-            result.interrupted, result.fatal = True, exc
-        except ZohoError as exc:
-            log.warning("deal %s: %s", deal.id, exc)
-            result.skipped, result.interrupted = f"Zoho error, retried next poll: {exc}", True
-        except Exception as exc:  # noqa: BLE001 - one bad deal must not stop the others
-            log.exception("deal %s could not be handled", deal.id)
-            result.skipped = f"could not be handled ({type(exc).__name__}: {exc}); see the log"
-        return result
+        runner = PageRunner(
+            self.ledger,
+            self.billing,
+            self.triggers,
+            self.config.module,
+            self.executor,
+            self.concurrency,
+        )
+        return await runner.run(deals, stages, resolver)
 
 
 def _later(a: str | None, b: Any) -> str | None:
