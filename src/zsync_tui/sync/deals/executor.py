@@ -1,10 +1,11 @@
 """At-most-once execution of deal-trigger actions.
 
-Protocol per action (deal, action, generation):
-1. `begin` records it as pending (one transaction) — an action pending or done is never sent
-   again;
-2. checkpoint "deal action recorded"; the Billing call; checkpoint "deal action sent";
-3. `finish` records it done (with the document ID and, for creates, the trigger link).
+Protocol per action (deal, action, generation), for a round of actions at once:
+1. `begin_many` records them as pending (one transaction) — an action pending or done is
+   never sent again;
+2. checkpoint "deal action recorded"; the Billing calls; checkpoint "deal action sent";
+3. `finish_many` records how each ended (one transaction): done (with the document ID and,
+   for creates, the trigger link), or failed when Billing refused it.
 
 A crash between 1 and 3 leaves the row pending. `reconcile` settles such rows before anything
 else acts: a create is looked up by its reference (the quote by `zcrm_potential_id`, the
