@@ -121,7 +121,10 @@ def _slice(
     chosen = keys[max(0, start) : max(0, end)]
     if not ascending:
         chosen = chosen[::-1]
-    return [module.records[_id_of(k)] for k in chosen]
+    lookup = module.records.__getitem__
+    if chosen and isinstance(chosen[0], tuple):
+        return [lookup(key[1]) for key in chosen]
+    return list(map(lookup, chosen))
 
 
 @dataclass

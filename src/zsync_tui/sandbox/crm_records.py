@@ -21,6 +21,7 @@ from zsync_tui.sandbox.crm_common import (
     known_fields,
     parse_fields,
     project,
+    projector,
     sandbox_of,
     set_credits,
 )
@@ -107,7 +108,7 @@ async def list_records(request: Request) -> Response:
         return _empty(modified_after)
     return json_reply(
         {
-            "data": [project(r, fields) for r in page.records],
+            "data": list(map(projector(fields), page.records)),
             "info": page_info(sandbox, page, per_page, spec),
         }
     )
