@@ -154,3 +154,19 @@ def test_serve_help_lists_every_flag_of_the_issue() -> None:
         "--state",
     ):
         assert flag in done.output
+
+
+def test_port_in_use_is_a_clear_error() -> None:
+    import socket
+
+    from click.testing import CliRunner
+
+    from zsync_tui.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = CliRunner().invoke(main, ["sandbox", "serve", "--port", str(port)])
+    assert done.exit_code == 1
+    assert "could not start" in done.output and "another --port" in done.output
