@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from zsync_tui.zoho.budget import write_cost
+from zsync_tui.zoho.crm_meta import CrmMetadata
 from zsync_tui.zoho.crm_query import (
     all_of,
+    checked_id,
     criterion,
     escape_criteria_value,
     field_chunks,
@@ -18,8 +19,8 @@ from zsync_tui.zoho.crm_query import (
     module_name,
 )
 from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotFound, ValidationFailed
-from zsync_tui.zoho.models import CallCounts, CrmOrg, CrmUser, RecordResult, StageInfo
-from zsync_tui.zoho.transport import ZohoTransport, error_for, json_body
+from zsync_tui.zoho.models import CallCounts, RecordResult
+from zsync_tui.zoho.transport import error_for, json_body
 
 __all__ = ["CrmClient", "all_of", "criterion", "escape_criteria_value", "field_chunks"]
 
@@ -28,43 +29,19 @@ PER_PAGE = 200
 PAGE_LIMIT_RECORDS = 2_000
 MAX_WRITE_BATCH = 100
 MAX_IDS_PER_CALL = 100
-_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-def _record_id(value: str) -> str:
-    if not _ID.match(str(value)):
-        raise ValueError(f"{value!r} is not a CRM record ID")
-    return str(value)
 
 
 def _batches(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-class CrmClient:
+class CrmClient(CrmMetadata):
     """Zoho CRM v8 over one transport. Lists are async iterators of pages (lists of dicts)."""
-
-    def __init__(self, transport: ZohoTransport) -> None:
-        self.transport = transport
 
     @property
     def counts(self) -> CallCounts:
         t = self.transport
         return CallCounts(t.calls, t.write_calls, t.retries)
-
-    async def _get(
-        self, path: str, params: dict[str, Any] | None = None, headers: dict[str, str] | None = None
-    ) -> dict[str, Any] | None:
-        return await self.transport.read_json(path, params=params, headers=headers)
-
-    @staticmethod
-    def _list(body: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
-        if body is None:
-            return []
-        items = body.get(key)
-        if not isinstance(items, list):
-            raise MalformedResponse(f"the CRM answer has no {key!r} list", str(body)[:200])
-        return items
 
     # -- reading records -------------------------------------------------------------------
 
@@ -168,7 +145,7 @@ class CrmClient:
     ) -> dict[str, Any]:
         """One record; `NotFound` when Zoho has no such record."""
         params = {"fields": ",".join(fields)} if fields else None
-        path = f"/{module_name(module)}/{_record_id(record_id)}"
+        path = f"/{module_name(module)}/{checked_id(record_id)}"
         try:
             body = await self._get(path, params)
         except ValidationFailed as exc:
@@ -256,7 +233,7 @@ class CrmClient:
         page = 1
         while True:
             params = {"fields": ",".join(fields), "page": page, "per_page": PER_PAGE}
-            body = await self._get(f"/Accounts/{_record_id(account_id)}/Contacts", params)
+            body = await self._get(f"/Accounts/{checked_id(account_id)}/Contacts", params)
             found += self._list(body, "data")
             if not ((body or {}).get("info") or {}).get("more_records"):
                 return found
@@ -355,7 +332,7 @@ class CrmClient:
     ) -> list[RecordResult]:
         """Delete records (to the recycle bin), 100 a call."""
         results: list[RecordResult] = []
-        for batch in _batches([_record_id(i) for i in ids], MAX_WRITE_BATCH):
+        for batch in _batches([checked_id(i) for i in ids], MAX_WRITE_BATCH):
             params: dict[str, Any] = {"ids": ",".join(batch)}
             if wf_trigger is not None:
                 params["wf_trigger"] = str(wf_trigger).lower()
@@ -371,70 +348,3 @@ class CrmClient:
                 raise MalformedResponse("the CRM delete answer has no data list", response.content)
             results += [RecordResult.from_wire(item) for item in data]
         return results
-
-    # -- metadata, org, users --------------------------------------------------------------
-
-    async def fields(self, module: str) -> list[dict[str, Any]]:
-        """Field metadata (`api_name`, `data_type`, `pick_list_values`, …)."""
-        return self._list(
-            await self._get("/settings/fields", {"module": module_name(module)}), "fields"
-        )
-
-    async def stage_probabilities(self) -> dict[str, StageInfo]:
-        """Deals Stage → probability and forecast type, from the Stage picklist."""
-        for field in await self.fields("Deals"):
-            if field.get("api_name") == "Stage":
-                values = field.get("pick_list_values") or []
-                stages = [StageInfo.from_wire(v) for v in values if isinstance(v, dict)]
-                return {stage.name: stage for stage in stages}
-        raise NotFound("the Deals module has no Stage field visible to this user", side="crm")
-
-    async def custom_views(self, module: str) -> list[dict[str, Any]]:
-        """The module's custom views (record lists take `cvid=<id>`)."""
-        body = await self._get("/settings/custom_views", {"module": module_name(module)})
-        return self._list(body, "custom_views")
-
-    async def layouts(self, module: str) -> list[dict[str, Any]]:
-        body = await self._get("/settings/layouts", {"module": module_name(module)})
-        return self._list(body, "layouts")
-
-    async def pipelines(self, layout_id: str | None = None) -> list[dict[str, Any]]:
-        """Deal pipelines with their stages (`maps`), for one layout or every Deals layout."""
-        layout_ids = (
-            [layout_id]
-            if layout_id
-            else [str(layout["id"]) for layout in await self.layouts("Deals") if "id" in layout]
-        )
-        pipelines: list[dict[str, Any]] = []
-        for current in layout_ids:
-            body = await self._get("/settings/pipeline", {"layout_id": _record_id(current)})
-            pipelines += self._list(body, "pipeline")
-        return pipelines
-
-    async def org(self) -> CrmOrg:
-        """The organization: name, base currency, multi-currency, edition."""
-        orgs = self._list(await self._get("/org"), "org")
-        if not orgs:
-            raise MalformedResponse("the CRM org answer is empty", "{}", side="crm")
-        return CrmOrg.from_wire(orgs[0])
-
-    async def current_user(self) -> CrmUser:
-        """The user the token belongs to."""
-        users = self._list(await self._get("/users", {"type": "CurrentUser"}), "users")
-        if not users:
-            raise MalformedResponse("the CRM current-user answer is empty", "{}", side="crm")
-        return CrmUser.from_wire(users[0])
-
-    async def user_by_email(self, email: str) -> CrmUser | None:
-        """The active user with this email (case-insensitive), or None."""
-        wanted = email.strip().lower()
-        page = 1
-        while True:
-            params = {"type": "ActiveUsers", "page": page, "per_page": PER_PAGE}
-            body = await self._get("/users", params)
-            for user in self._list(body, "users"):
-                if str(user.get("email", "")).lower() == wanted:
-                    return CrmUser.from_wire(user)
-            if not ((body or {}).get("info") or {}).get("more_records"):
-                return None
-            page += 1

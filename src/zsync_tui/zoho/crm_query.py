@@ -10,12 +10,21 @@ MAX_FIELDS_PER_CALL = 50
 #: Every field chunk carries these, so chunks can be merged and pages stay ordered.
 KEY_FIELDS = ("id", "Modified_Time")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def module_name(name: str) -> str:
+    """A module (or field) API name safe to put in a path or a criterion."""
     if not _NAME.match(name):
         raise ValueError(f"{name!r} is not a CRM module API name")
     return name
+
+
+def checked_id(value: str) -> str:
+    """A record ID safe to put in a path (no slash, no query)."""
+    if not _ID.match(str(value)):
+        raise ValueError(f"{value!r} is not a CRM record ID")
+    return str(value)
 
 
 def escape_criteria_value(value: object) -> str:
