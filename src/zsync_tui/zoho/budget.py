@@ -95,6 +95,8 @@ class CallBudget:
         self._sleep = sleep
         self._semaphore = asyncio.Semaphore(concurrency)
         self._spent: dict[str, deque[tuple[float, int]]] = {w.name: deque() for w in self.windows}
+        # Running sums, so a day of calls costs O(1) per call rather than a walk of the window.
+        self._totals: dict[str, int] = {w.name: 0 for w in self.windows}
         self._pace_lock = asyncio.Lock()
         self.server_remaining: int | None = None
         self.in_flight = 0
@@ -103,8 +105,8 @@ class CallBudget:
     def _used(self, window: Window, now: float) -> int:
         spent = self._spent[window.name]
         while spent and now - spent[0][0] >= window.seconds:
-            spent.popleft()
-        return sum(cost for _, cost in spent)
+            self._totals[window.name] -= spent.popleft()[1]
+        return self._totals[window.name]
 
     def _room_at(self, window: Window, cost: int, now: float) -> float:
         """When `cost` more units fit in the window (now, if they fit already)."""
@@ -158,6 +160,7 @@ class CallBudget:
                 self.check(cost)
                 for window in self.windows:
                     self._spent[window.name].append((now, cost))
+                    self._totals[window.name] += cost
                 if self.server_remaining is not None:
                     # Count down between answers; the next header sets the true value again.
                     self.server_remaining -= cost
