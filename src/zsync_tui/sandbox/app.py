@@ -19,9 +19,10 @@ BILLING = "/billing/v1"
 
 
 def _crm_routes() -> list[BaseRoute]:
-    from zsync_tui.sandbox import crm_meta, crm_query
+    from zsync_tui.sandbox import crm_meta, crm_query, crm_search
 
     r = crm_records
+    s = crm_search
     return [
         Route(f"{CRM}/coql", crm_query.coql, methods=["POST"]),
         Route(f"{CRM}/settings/modules", crm_meta.modules, methods=["GET"]),
@@ -35,10 +36,10 @@ def _crm_routes() -> list[BaseRoute]:
         Route(f"{CRM}/users", crm_meta.users, methods=["GET"]),
         Route(f"{CRM}/users/{{user_id}}", crm_meta.user, methods=["GET"]),
         Route(f"{CRM}/{{module}}/upsert", r.upsert_records, methods=["POST"]),
-        Route(f"{CRM}/{{module}}/deleted", r.deleted_records, methods=["GET"]),
-        Route(f"{CRM}/{{module}}/search", r.search_records, methods=["GET"]),
-        Route(f"{CRM}/{{module}}/actions/count", r.count_records, methods=["GET"]),
-        Route(f"{CRM}/{{module}}/{{record_id}}/{{related}}", r.related_records, methods=["GET"]),
+        Route(f"{CRM}/{{module}}/deleted", s.deleted_records, methods=["GET"]),
+        Route(f"{CRM}/{{module}}/search", s.search_records, methods=["GET"]),
+        Route(f"{CRM}/{{module}}/actions/count", s.count_records, methods=["GET"]),
+        Route(f"{CRM}/{{module}}/{{record_id}}/{{related}}", s.related_records, methods=["GET"]),
         Route(f"{CRM}/{{module}}/{{record_id}}", r.get_record, methods=["GET"]),
         Route(f"{CRM}/{{module}}/{{record_id}}", r.update_record, methods=["PUT"]),
         Route(f"{CRM}/{{module}}/{{record_id}}", r.delete_record, methods=["DELETE"]),

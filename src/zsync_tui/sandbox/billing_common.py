@@ -122,3 +122,80 @@ def paged(
     }
     context.update(extra)
     return {"code": 0, "message": "success", key: chunk, "page_context": context}
+
+
+def check_lines(body: dict[str, Any], key: str, id_key: str) -> None:
+    """At least one line item, each with a numeric rate (or price) and quantity, and a name or
+    an item id."""
+    lines = body.get(key)
+    if not isinstance(lines, list) or not lines:
+        raise billing_error(
+            400,
+            BILLING_INVALID_VALUE,
+            f"Invalid value passed for {key}: at least one line is required.",
+        )
+    for line in lines:
+        if not isinstance(line, dict):
+            raise billing_error(400, BILLING_INVALID_VALUE, f"Invalid value passed for {key}.")
+        rate = line.get("rate", line.get("price"))
+        for name, value in (("rate", rate), ("quantity", line.get("quantity", 1))):
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise billing_error(
+                    400, BILLING_INVALID_VALUE, f"Invalid value passed for {name} in {key}."
+                )
+            try:
+                float(value)
+            except ValueError:
+                raise billing_error(
+                    400, BILLING_INVALID_VALUE, f"Invalid value passed for {name} in {key}."
+                ) from None
+        if not (line.get(id_key) or line.get("name")):
+            raise billing_error(
+                400, BILLING_INVALID_VALUE, f"Each of {key} needs {id_key} or name."
+            )
+
+
+def check_customer(request: Request, body: dict[str, Any]) -> None:
+    """The body's `customer_id` must name an existing customer."""
+    if str(body.get("customer_id", "")) not in sandbox_of(request).world.customers:
+        raise billing_error(400, BILLING_INVALID_VALUE, "Invalid value passed for customer_id.")
+
+
+def sort_by_column(request: Request, items: list[Record], allowed: tuple[str, ...]) -> list[Record]:
+    """`sort_column` (one of `allowed`) and `sort_order` (A/D) applied to a document list."""
+    column = request.query_params.get("sort_column")
+    if column is None:
+        return items
+    if column not in allowed:
+        raise billing_error(400, BILLING_INVALID_VALUE, "Invalid value passed for sort_column.")
+    key = {"invoice_number": "number"}.get(column, column)
+    descending = request.query_params.get("sort_order", "A").upper().startswith("D")
+    return sorted(items, key=lambda r: (r.get(key) is None, r.get(key) or 0), reverse=descending)
+
+
+def filter_search_text(
+    request: Request, items: list[Record], fields: tuple[str, ...]
+) -> list[Record]:
+    """`search_text`: a case-insensitive substring of any of `fields`."""
+    text = request.query_params.get("search_text")
+    if not text:
+        return items
+    needle = text.lower()
+    return [r for r in items if any(needle in str(r.get(f, "")).lower() for f in fields)]
+
+
+def age_documents(request: Request) -> None:
+    """Date-driven statuses, as Billing's scheduler sets them: a sent quote past its expiry date
+    is expired; a sent invoice past its due date is overdue (sandbox clock)."""
+    world = sandbox_of(request).world
+    today = now_text(request)[:10]
+    for estimate in world.estimates.values():
+        if (
+            estimate["status"] == "sent"
+            and estimate.get("expiry_date")
+            and estimate["expiry_date"] < today
+        ):
+            estimate["status"] = "expired"
+    for invoice in world.invoices.values():
+        if invoice["status"] == "sent" and invoice.get("due_date") and invoice["due_date"] < today:
+            invoice["status"] = "overdue"

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from zsync_tui.sandbox.catalog import EXTRA_READABLE, FIELD_INDEX
+from zsync_tui.sandbox.clock import to_crm_time
 from zsync_tui.sandbox.oauth import AccessToken, has_scope
 from zsync_tui.sandbox.responses import (
     ApiError,
@@ -155,3 +157,36 @@ def data_list(body: dict[str, Any], limit: int = 100) -> list[Any]:
             {"limit": limit},
         )
     return data
+
+
+NO_CONTENT = 204
+NOT_MODIFIED = 304
+
+
+def modified_since(request: Request) -> str:
+    """`If-Modified-Since` as a CRM timestamp string ("" without one); INVALID_DATA if bad."""
+    raw = request.headers.get("if-modified-since")
+    if not raw:
+        return ""
+    try:
+        return to_crm_time(raw)
+    except ValueError:
+        raise crm_error(
+            400,
+            "INVALID_DATA",
+            "If-Modified-Since is not an ISO 8601 date-time",
+            {"header": "If-Modified-Since"},
+        ) from None
+
+
+def empty_reply(modified_after: str) -> Response:
+    """Nothing to list: 304 when asked If-Modified-Since, else 204 (both without a body)."""
+    return Response(status_code=NOT_MODIFIED if modified_after else NO_CONTENT)
+
+
+def path_record_id(request: Request) -> str:
+    """The `{record_id}` of the path; INVALID_DATA unless it is all digits."""
+    record_id = request.path_params["record_id"]
+    if not record_id.isdigit():
+        raise crm_error(400, "INVALID_DATA", "the id given seems to be invalid", {"param": "id"})
+    return str(record_id)

@@ -1,5 +1,5 @@
-"""CRM v8 record endpoints: list, get, insert, update, upsert, delete, deleted, search, count,
-related lists."""
+"""CRM v8 record endpoints: list, get, insert, update, upsert, delete (search, count, related
+lists and the recycle bin are in crm_search.py)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from zsync_tui.sandbox.catalog import UPSERT_DEFAULT_KEYS
-from zsync_tui.sandbox.clock import parse_time, to_crm_time
-from zsync_tui.sandbox.criteria import CriteriaError, parse_criteria
 from zsync_tui.sandbox.crm_common import (
     MAX_PER_PAGE,
+    NO_CONTENT,
     crm_module,
     data_list,
+    empty_reply,
     int_param,
     json_body,
     known_fields,
+    modified_since,
     parse_fields,
+    path_record_id,
     project,
     projector,
     sandbox_of,
@@ -47,28 +49,6 @@ from zsync_tui.sandbox.responses import crm_error, invalid_param, json_reply, re
 from zsync_tui.sandbox.state import Sandbox
 from zsync_tui.sandbox.world import CrmModule, Record
 
-NO_CONTENT = 204
-NOT_MODIFIED = 304
-
-
-def _modified_since(request: Request) -> str:
-    raw = request.headers.get("if-modified-since")
-    if not raw:
-        return ""
-    try:
-        return to_crm_time(raw)
-    except ValueError:
-        raise crm_error(
-            400,
-            "INVALID_DATA",
-            "If-Modified-Since is not an ISO 8601 date-time",
-            {"header": "If-Modified-Since"},
-        ) from None
-
-
-def _empty(modified_after: str) -> Response:
-    return Response(status_code=NOT_MODIFIED if modified_after else NO_CONTENT)
-
 
 async def list_records(request: Request) -> Response:
     """GET /crm/v8/{module}."""
@@ -77,7 +57,7 @@ async def list_records(request: Request) -> Response:
     query = request.query_params
     fields = parse_fields(query.get("fields"), module.name, required=True)
     per_page = int_param(request, "per_page", MAX_PER_PAGE, 1, MAX_PER_PAGE)
-    modified_after = _modified_since(request)
+    modified_after = modified_since(request)
     if "ids" in query:
         return _by_ids(module, query["ids"], fields, modified_after)
     cvid = query.get("cvid", "")
@@ -105,7 +85,7 @@ async def list_records(request: Request) -> Response:
             sandbox, module, spec, int_param(request, "page", 1, 1, 10**6), per_page
         )
     if not page.records:
-        return _empty(modified_after)
+        return empty_reply(modified_after)
     return json_reply(
         {
             "data": list(map(projector(fields), page.records)),
@@ -122,22 +102,15 @@ def _by_ids(module: CrmModule, raw: str, fields: list[str] | None, modified_afte
     if modified_after:
         found = [r for r in found if r["Modified_Time"] > modified_after]
     if not found:
-        return _empty(modified_after)
+        return empty_reply(modified_after)
     info = {"per_page": len(ids), "count": len(found), "page": 1, "more_records": False}
     return json_reply({"data": [project(r, fields) for r in found], "info": info})
-
-
-def _record_id(request: Request) -> str:
-    record_id = request.path_params["record_id"]
-    if not record_id.isdigit():
-        raise crm_error(400, "INVALID_DATA", "the id given seems to be invalid", {"param": "id"})
-    return str(record_id)
 
 
 async def get_record(request: Request) -> Response:
     """GET /crm/v8/{module}/{id}: 204 when there is no such record, as Zoho answers."""
     module = crm_module(request, "READ")
-    record = module.records.get(_record_id(request))
+    record = module.records.get(path_record_id(request))
     if record is None:
         return Response(status_code=NO_CONTENT)
     fields = parse_fields(request.query_params.get("fields"), module.name, required=False)
@@ -211,9 +184,9 @@ async def update_record(request: Request) -> Response:
     """PUT /crm/v8/{module}/{id}; with If-Modified-Since, 412 if it changed since."""
     sandbox = sandbox_of(request)
     module = crm_module(request, "UPDATE")
-    record_id = _record_id(request)
+    record_id = path_record_id(request)
     data = data_list(await json_body(request), limit=1)
-    modified_after = _modified_since(request)
+    modified_after = modified_since(request)
     record = module.records.get(record_id)
     if modified_after and record is not None and record["Modified_Time"] > modified_after:
         raise crm_error(
@@ -358,162 +331,5 @@ async def delete_record(request: Request) -> Response:
     """DELETE /crm/v8/{module}/{id}."""
     sandbox = sandbox_of(request)
     module = crm_module(request, "DELETE")
-    results = _delete_many(sandbox, module, [_record_id(request)])
+    results = _delete_many(sandbox, module, [path_record_id(request)])
     return json_reply({"data": results}, _batch_status(results, 200))
-
-
-async def deleted_records(request: Request) -> Response:
-    """GET /crm/v8/{module}/deleted: the recycle bin, newest first."""
-    module = crm_module(request, "READ")
-    kind = request.query_params.get("type", "all")
-    if kind not in ("all", "recycle", "permanent"):
-        raise invalid_param("type")
-    per_page = int_param(request, "per_page", MAX_PER_PAGE, 1, MAX_PER_PAGE)
-    page = int_param(request, "page", 1, 1, 10**6)
-    modified_after = _modified_since(request)
-    entries = [e for e in reversed(module.deleted) if kind in ("all", e["type"])]
-    if modified_after:
-        entries = [e for e in entries if e["deleted_time"] > modified_after]
-    start = (page - 1) * per_page
-    chunk = entries[start : start + per_page]
-    if not chunk:
-        return _empty(modified_after)
-    info = {
-        "per_page": per_page,
-        "count": len(chunk),
-        "page": page,
-        "more_records": start + per_page < len(entries),
-    }
-    return json_reply({"data": chunk, "info": info})
-
-
-def search_predicate(sandbox: Sandbox, module: CrmModule, request: Request, required: bool) -> Any:
-    """The filter of `criteria` | `email` | `phone` | `word`; None when none is given."""
-    query = request.query_params
-    if query.get("criteria"):
-        try:
-            return parse_criteria(query["criteria"], known_fields(module.name))
-        except CriteriaError as exc:
-            raise crm_error(400, "INVALID_QUERY", str(exc), {"param": "criteria"}) from None
-    if query.get("email"):
-        wanted = query["email"].strip().lower()
-        return lambda r: any(
-            (r.get(f) or "").lower() == wanted for f in ("Email", "Secondary_Email")
-        )
-    if query.get("phone"):
-        digits = "".join(ch for ch in query["phone"] if ch.isdigit())
-        phone_fields = ("Phone", "Mobile", "Home_Phone", "Other_Phone", "Fax")
-        return lambda r: (
-            bool(digits)
-            and any(
-                digits in "".join(ch for ch in (r.get(f) or "") if ch.isdigit())
-                for f in phone_fields
-            )
-        )
-    if query.get("word"):
-        word = query["word"].strip().lower()
-        return lambda r: any(
-            isinstance(v, str)
-            and word in v.lower()
-            or isinstance(v, dict)
-            and word in str(v.get("name", "")).lower()
-            for v in r.values()
-        )
-    if required:
-        raise required_param("criteria")
-    return None
-
-
-async def search_records(request: Request) -> Response:
-    """GET /crm/v8/{module}/search."""
-    sandbox = sandbox_of(request)
-    module = crm_module(request, "READ")
-    predicate = search_predicate(sandbox, module, request, required=True)
-    fields = parse_fields(request.query_params.get("fields"), module.name, required=False)
-    per_page = int_param(request, "per_page", MAX_PER_PAGE, 1, MAX_PER_PAGE)
-    page = int_param(request, "page", 1, 1, 10**6)
-    if page * per_page > 2000:
-        raise crm_error(
-            400, "LIMIT_EXCEEDED", "search is limited to 2000 records; use COQL", {"limit": 2000}
-        )
-    matches = [r for r in module.records.values() if predicate(r)]
-    start = (page - 1) * per_page
-    chunk = matches[start : start + per_page]
-    if not chunk:
-        return Response(status_code=NO_CONTENT)
-    info = {
-        "per_page": per_page,
-        "count": len(chunk),
-        "page": page,
-        "more_records": start + per_page < len(matches),
-    }
-    return json_reply({"data": [project(r, fields) for r in chunk], "info": info})
-
-
-async def count_records(request: Request) -> Response:
-    """GET /crm/v8/{module}/actions/count."""
-    sandbox = sandbox_of(request)
-    module = crm_module(request, "READ")
-    predicate = search_predicate(sandbox, module, request, required=False)
-    cvid = request.query_params.get("cvid")
-    view = view_predicate(sandbox, module.name, cvid) if cvid else None
-    count = 0
-    for record in module.records.values():
-        if (predicate is None or predicate(record)) and (view is None or view(record)):
-            count += 1
-    return json_reply({"count": count})
-
-
-RELATED = {
-    ("Accounts", "Contacts"): "Account_Name",
-    ("Accounts", "Deals"): "Account_Name",
-    ("Contacts", "Deals"): "Contact_Name",
-}
-
-
-async def related_records(request: Request) -> Response:
-    """GET /crm/v8/{module}/{id}/{related_list}: an account's Contacts and Deals, a contact's
-    Deals."""
-    sandbox = sandbox_of(request)
-    module = crm_module(request, "READ")
-    related_name = request.path_params["related"]
-    link = RELATED.get((module.name, related_name))
-    if link is None:
-        raise crm_error(
-            400,
-            "INVALID_DATA",
-            "the related list name given seems to be invalid",
-            {"param": "related_list_api_name"},
-        )
-    related = sandbox.world.crm[related_name]
-    from zsync_tui.sandbox.crm_common import require_scope
-
-    require_scope(request, f"ZohoCRM.modules.{related_name.lower()}.READ")
-    record_id = _record_id(request)
-    if record_id not in module.records:
-        raise crm_error(400, "INVALID_DATA", "the id given seems to be invalid", {"param": "id"})
-    fields = parse_fields(request.query_params.get("fields"), related.name, required=True)
-    per_page = int_param(request, "per_page", MAX_PER_PAGE, 1, MAX_PER_PAGE)
-    page = int_param(request, "page", 1, 1, 10**6)
-    modified_after = _modified_since(request)
-    matches = [
-        r
-        for r in related.children(link, record_id)
-        if not modified_after or r["Modified_Time"] > modified_after
-    ]
-    start = (page - 1) * per_page
-    chunk = matches[start : start + per_page]
-    if not chunk:
-        return _empty(modified_after)
-    info = {
-        "per_page": per_page,
-        "count": len(chunk),
-        "page": page,
-        "more_records": start + per_page < len(matches),
-    }
-    return json_reply({"data": [project(r, fields) for r in chunk], "info": info})
-
-
-def parse_iso(text: str) -> float:
-    """Exposed for COQL: a timestamp literal as epoch seconds."""
-    return parse_time(text)
