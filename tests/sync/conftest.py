@@ -367,3 +367,13 @@ async def harness(shared_sandbox: Any, runtime: Any, memory_keyring: Any) -> Any
     h.admin("POST", "reset")
     await h.connect()
     return h
+
+
+@pytest.fixture
+def make_harness(memory_keyring: Any) -> Any:
+    """Build a Harness for any sandbox and runtime (several worlds in one test)."""
+
+    def make(sandbox: Any, runtime: Any) -> Harness:
+        return Harness(sandbox, runtime)
+
+    return make

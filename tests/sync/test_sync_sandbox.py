@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from zsync_tui.cli import main
-from zsync_tui.store import Conflict, Profile, RecordIssue
+from zsync_tui.store import Conflict, Profile
 from zsync_tui.sync.config import ConfigError
 from zsync_tui.sync.service import SyncService
 

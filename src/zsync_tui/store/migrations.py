@@ -112,7 +112,8 @@ V3 = Migration(
         id INTEGER PRIMARY KEY, profile_id INTEGER NOT NULL REFERENCES profile(id),
         side VARCHAR NOT NULL, module VARCHAR NOT NULL, record_id VARCHAR NOT NULL,
         name VARCHAR, reason VARCHAR NOT NULL, message VARCHAR NOT NULL,
-        first_seen DATETIME NOT NULL, last_seen DATETIME NOT NULL)""",
+        record_modified_time VARCHAR, first_seen DATETIME NOT NULL,
+        last_seen DATETIME NOT NULL)""",
         "CREATE INDEX ix_record_issue_profile_id ON record_issue (profile_id)",
         """CREATE UNIQUE INDEX ux_record_issue
         ON record_issue (profile_id, side, module, record_id)""",

@@ -206,5 +206,6 @@ class RecordIssue(SQLModel, table=True):
     name: str | None = None
     reason: str
     message: str
+    record_modified_time: str | None = None
     first_seen: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow)

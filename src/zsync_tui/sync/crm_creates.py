@@ -140,6 +140,7 @@ async def _link_results(
                     customer.get("display_name"),
                     reason[:120],
                     reason,
+                    customer.get("updated_time"),
                 )
             )
             run.emit(

@@ -320,6 +320,13 @@ class CrmWriter:
             return
         self.updates.setdefault(module, []).append((link, body, before, saved))
 
+    def discard_updates(self) -> None:
+        """Drop the queued updates (the run stops): their links go back to their old state."""
+        for queued in self.updates.values():
+            for link, _, _, saved in queued:
+                restore(link, saved)
+        self.updates.clear()
+
     async def flush_updates(self, work: PageWork) -> None:
         """Send the queued CRM updates, a hundred per call (idempotent, so no outbox)."""
         run = self.run
@@ -349,7 +356,9 @@ class CrmWriter:
                     restore(link, saved)
                     reason = f"CRM refused the update: {result.code} {result.message}"
                     run.emit(PlanItem("error", None, module, link.crm_id, link.billing_id, reason))
-                    work.issues.append(("crm", module, link.crm_id, None, reason[:120], reason))
+                    work.issues.append(
+                        ("crm", module, link.crm_id, None, reason[:120], reason, None)
+                    )
 
     # -- CRM creates from Billing ------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from zsync_tui.zoho.errors import (
 
 log = logging.getLogger(__name__)
 ProgressCallback = Callable[[SyncProgress], None]
+COMMIT_EVERY = 50
 
 
 class CustomerSync(LinkedPairs):
@@ -73,7 +74,7 @@ class CustomerSync(LinkedPairs):
         self.dirty: dict[int, dict[str, Any]] = {}
         self.run_id: int | None = None
         self.crm_writer = CrmWriter(self)
-        self.issues: dict[str, set[str]] = {}
+        self.issues: dict[str, dict[str, str | None]] = {}
         self._done = 0
         self._calls_at_start = (0, 0, 0)
 
@@ -189,6 +190,7 @@ class CustomerSync(LinkedPairs):
     # -- phase 3: CRM ----------------------------------------------------------------------
 
     async def stream_crm(self, module: str) -> None:
+        """Read the module's changes page by page; commit every `COMMIT_EVERY` records."""
         cursor_name = f"crm:{module}"
         since = None if self.full else self.ledger.cursor(cursor_name)
         self.issues[module] = self.ledger.issue_ids("crm", module)
@@ -197,23 +199,34 @@ class CustomerSync(LinkedPairs):
         async for page in self.crm.iter_records(
             module, fields, modified_since=since, cvid=self.views.get(module)
         ):
-            work = PageWork()
             ids = [str(r.get("id")) for r in page]
             with self.ledger.store.read() as session:
                 links = self.ledger.links_by_crm(session, module, ids)
                 parents = self.parent_links(session, module, page)
-            for record in page:
+            work = PageWork()
+            for done, record in enumerate(page, start=1):
                 self.tick("reading_crm")
-                await self.handle_crm_record(
-                    module, record, links.get(str(record["id"])), parents, work
-                )
+                try:
+                    await self.handle_crm_record(
+                        module, record, links.get(str(record["id"])), parents, work
+                    )
+                except RateLimited:
+                    # Keep what is done; the cursor stops before this record.
+                    self.crm_writer.discard_updates()
+                    work.hold_cursor_at(record.get("Modified_Time"))
+                    self.commit(work, cursor_name, cursor_value(newest, work.oldest_failure))
+                    raise
                 stamp = record.get("Modified_Time")
                 if isinstance(stamp, str) and (newest is None or later(stamp, newest)):
                     newest = stamp
-            await self.crm_writer.flush_updates(work)
-            cursor = cursor_value(newest, work.oldest_failure)
-            self.commit(work, cursor_name if cursor else None, cursor)
-            checkpoint("page committed")
+                if done % COMMIT_EVERY == 0 or done == len(page):
+                    await self.crm_writer.flush_updates(work)
+                    cursor = cursor_value(newest, work.oldest_failure)
+                    self.commit(work, cursor_name if cursor else None, cursor)
+                    checkpoint("batch committed")
+                    held = work.oldest_failure
+                    work = PageWork()
+                    work.oldest_failure = held
             if self.cancel.is_set():
                 return
         await self.mark_crm_deletes(module)
@@ -265,11 +278,14 @@ class CustomerSync(LinkedPairs):
                     )
                     return
             entries = self.entries_for(module)
+            if link is None and self.refused_unchanged(module, record):
+                self.emit(PlanItem("skip", _name(record), module, crm_id, None, "refused earlier"))
+                return
             if link is None:
                 await self.handle_unlinked(module, record, entries, work)
             else:
                 await self.handle_linked(module, record, link, entries, work)
-            if crm_id in self.issues.get(module, ()):
+            if crm_id in self.issues.get(module, {}):
                 work.settled.append(("crm", module, crm_id))
         except AmbiguousWrite as exc:
             self.fail(work, record, f"ambiguous write, looked up before any retry: {exc}")
@@ -288,12 +304,35 @@ class CustomerSync(LinkedPairs):
     def refuse(
         self, work: PageWork, module: str, record: dict[str, Any], exc: ValidationFailed
     ) -> None:
-        """The other side refused the record as it is: kept as an issue (status shows it) and
-        tried again when the record changes or on a full run, not on every run."""
+        """The other side refused the record as it is: kept as an issue (status shows it),
+        committed at once, and tried again only when the record changes or on a full run."""
         crm_id = str(record.get("id"))
         reason = f"Billing refused: {exc.reason}"[:120]
         self.emit(PlanItem("error", _name(record), module, crm_id, None, reason))
-        work.issues.append(("crm", module, crm_id, _name(record), reason, str(exc)))
+        issue = (
+            "crm",
+            module,
+            crm_id,
+            _name(record),
+            reason,
+            str(exc),
+            record.get("Modified_Time"),
+        )
+        failed = [entry for entry in work.intents_done if entry[1] == "failed"]
+        work.intents_done = [entry for entry in work.intents_done if entry[1] != "failed"]
+        self.commit(PageWork(intents_done=failed, issues=[issue]), None, None)
+        self.issues.setdefault(module, {})[crm_id] = record.get("Modified_Time")
+
+    def refused_unchanged(self, module: str, record: dict[str, Any]) -> bool:
+        """Refused before and not changed since: not sent again (a full run retries)."""
+        crm_id = str(record.get("id"))
+        issues = self.issues.get(module, {})
+        return (
+            not self.full
+            and crm_id in issues
+            and issues[crm_id] is not None
+            and issues[crm_id] == record.get("Modified_Time")
+        )
 
     async def handle_unlinked(
         self, module: str, record: dict[str, Any], entries: list[FieldMapEntry], work: PageWork

@@ -280,6 +280,7 @@ class Ledger:
         name: str | None,
         reason: str,
         message: str,
+        record_modified_time: str | None = None,
     ) -> None:
         row = session.exec(
             select(RecordIssue).where(
@@ -299,6 +300,7 @@ class Ledger:
                 message=message,
             )
         row.name, row.reason, row.message, row.last_seen = name, reason, message, now_utc()
+        row.record_modified_time = record_modified_time
         session.add(row)
 
     def settle_issue(self, session: Session, side: str, module: str, record_id: str) -> None:
@@ -312,18 +314,17 @@ class Ledger:
         ).all():
             session.delete(row)
 
-    def issue_ids(self, side: str, module: str) -> set[str]:
-        """Records with an open issue: a run settles them when they sync."""
+    def issue_ids(self, side: str, module: str) -> dict[str, str | None]:
+        """Records with an open issue, with their modified time when refused."""
         with self.store.read() as session:
-            return set(
-                session.exec(
-                    select(RecordIssue.record_id).where(
-                        RecordIssue.profile_id == self.profile_id,
-                        RecordIssue.side == side,
-                        RecordIssue.module == module,
-                    )
-                ).all()
-            )
+            rows = session.exec(
+                select(RecordIssue.record_id, RecordIssue.record_modified_time).where(
+                    RecordIssue.profile_id == self.profile_id,
+                    RecordIssue.side == side,
+                    RecordIssue.module == module,
+                )
+            ).all()
+            return {record_id: stamp for record_id, stamp in rows}
 
     def issues_by_reason(self) -> dict[str, int]:
         with self.store.read() as session:

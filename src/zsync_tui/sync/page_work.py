@@ -17,7 +17,8 @@ from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.ledger import Ledger, now_utc
 from zsync_tui.sync.records import parse_time
 
-Issue = tuple[str, str, str, str | None, str, str]  # side, module, record id, name, reason, text
+# side, module, record id, name, reason, message, the record's modified time when refused
+Issue = tuple[str, str, str, str | None, str, str, str | None]
 
 
 @dataclass

@@ -1,0 +1,119 @@
+"""`zsync sync` killed with SIGKILL at many points, then run again: nothing created twice,
+nothing lost. The kill points are the engine's checkpoints (`ZSYNC_CRASH_AT=N`: the process
+sends itself SIGKILL at the Nth), among them every gap between a remote create and the commit
+that records it. Each run is a forked child running the `zsync sync` command (a fresh
+interpreter would spend seconds importing); the sandbox serves from the parent."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections import Counter
+from typing import Any
+
+import pytest
+
+WORLD = {
+    "accounts": 14,
+    "contacts": 24,
+    "deals": 0,
+    "customers": 10,
+    "duplicates": 3,
+    "billing_calls_per_minute": 100_000,
+    "billing_calls_per_day": 1_000_000,
+    "token_refreshes_per_10min": 100_000,
+}
+CONFIG = {"module": "accounts", "direction": "both_ways", "duplicates": "overwrite"}
+
+
+def forked_zsync_sync(sandbox: Any, crash_at: int | None, out_path: str) -> tuple[str, int]:
+    """Run `zsync sync --json` in a child process; ("killed", 9) or ("exited", code)."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 70
+        try:
+            from click.testing import CliRunner
+
+            from zsync_tui.cli import main
+            from zsync_tui.sync import crashpoints
+
+            crashpoints.reset()
+            env = {
+                "ZSYNC_CLIENT_SECRET": sandbox.credentials["client_secret"],
+                "ZSYNC_REFRESH_TOKEN": sandbox.credentials["refresh_token"],
+                "ZSYNC_CRASH_AT": "" if crash_at is None else str(crash_at),
+                "ZSYNC_CRASH_NOTE": out_path + ".kills",
+            }
+            result = CliRunner().invoke(main, ["sync", "--json"], env=env)
+            with open(out_path, "w", encoding="utf-8") as handle:
+                handle.write(result.stdout)
+            code = result.exit_code
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 120
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail("a sync child hung")
+        time.sleep(0.02)
+    if os.WIFSIGNALED(status):
+        return "killed", os.WTERMSIG(status)
+    return "exited", os.WEXITSTATUS(status)
+
+
+def world_shape(harness: Any) -> dict[str, Any]:
+    world = harness.world
+    return {
+        "customers": Counter(c["display_name"] for c in world.customers.values()),
+        "accounts": Counter(r["Account_Name"] for r in world.crm["Accounts"].records.values()),
+        "links": len(harness.links()),
+    }
+
+
+@pytest.mark.slow
+async def test_killed_at_twenty_points_then_rerun_creates_nothing_twice(
+    sandbox_factory: Any, make_harness: Any, runtime: Any, tmp_path: Any
+):
+    from zsync_tui.runtime import Runtime
+
+    # What an uninterrupted run makes of the same seeded world.
+    reference = make_harness(sandbox_factory(**WORLD), Runtime.start(str(tmp_path / "ref")))
+    await reference.connect()
+    await reference.configure(**CONFIG)
+    await reference.sync()
+    assert (await reference.sync()).write_calls == 0
+    expected = world_shape(reference)
+
+    sandbox = sandbox_factory(**WORLD)
+    harness = make_harness(sandbox, runtime)
+    await harness.connect()
+    await harness.configure(**CONFIG)
+    out = str(tmp_path / "out.json")
+    kills: list[int] = []
+    for attempt in range(80):
+        crash_at = 1 + attempt % 3  # small N: each run dies early, after a little progress
+        how, code = forked_zsync_sync(sandbox, crash_at, out)
+        if how == "killed":
+            assert code == signal.SIGKILL
+            kills.append(crash_at)
+            continue
+        assert code in (0, 1), code
+        break
+    assert len(kills) >= 20, f"only {len(kills)} kills before the world converged"
+    with open(out + ".kills", encoding="utf-8") as handle:
+        where = Counter(handle.read().split("\n")) - Counter({"": 99})
+    # Among them, the gaps between a remote create and the commit that records it.
+    assert where["billing create sent, not committed"] >= 3, where
+    assert where["crm insert sent, not committed"] >= 1, where
+
+    how, code = forked_zsync_sync(sandbox, None, out)
+    assert (how, code) in (("exited", 0), ("exited", 1))
+    with open(out, encoding="utf-8") as handle:
+        report = json.load(handle)
+    assert report["write_calls"] == 0, report
+    assert world_shape(harness) == expected
