@@ -224,3 +224,17 @@ def test_connect_keeps_working_credentials_in_the_real_keyring(live: Any, runtim
     finally:
         for kind in SecretKind:
             store.delete(kind)
+
+
+def test_a_missing_client_id_is_asked_for_then_refused_in_one_line(live: Any, memory_keyring: Any):
+    args = [a for a in _args(live) if a not in ("--client-id", live.credentials["client_id"])]
+    result = CliRunner().invoke(main, args, env=_env(live), input="")
+    assert result.exit_code == 2
+    assert (
+        "zsync connect: no client ID given: pass --client-id (from api-console.zoho.com)\n"
+        in result.output
+    )
+    typed = CliRunner().invoke(
+        main, args, env=_env(live), input=live.credentials["client_id"] + "\n"
+    )
+    assert typed.exit_code == 0, typed.output

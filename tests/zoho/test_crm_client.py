@@ -241,8 +241,7 @@ async def test_stopping_early_spends_at_most_the_prefetched_call(
 ):
     async with connect_to(live) as zoho:
         pages = zoho.crm.iter_records("Accounts", FIELDS, per_page=5)
-        async for first in pages:
-            break
+        first = await anext(pages)
         await pages.aclose()
         calls = zoho.crm.counts.api_calls
         assert len(first) == 5 and calls == 2  # this page, and the next one already asked for

@@ -40,7 +40,7 @@ def _secret_from_env_or_prompt(env: str, prompt: str) -> Secret:
 )
 @click.option("--accounts-url", help="Accounts (OAuth) server, with --dc custom.")
 @click.option("--api-domain", help="API domain, with --dc custom.")
-@click.option("--client-id", prompt="Client ID", help="Self Client ID from api-console.zoho.com.")
+@click.option("--client-id", help="Self Client ID from api-console.zoho.com (else a prompt).")
 @click.option("--billing-org", "billing_org", help="Billing organization ID to sync.")
 @click.option(
     "--pick-first-org", is_flag=True, help="Use the first Billing organization the token sees."
@@ -53,7 +53,7 @@ def connect_command(
     data_centre: str,
     accounts_url: str | None,
     api_domain: str | None,
-    client_id: str,
+    client_id: str | None,
     billing_org: str | None,
     pick_first_org: bool,
     owner_email: str | None,
@@ -61,6 +61,13 @@ def connect_command(
 ) -> None:
     """Check Zoho credentials, show what they reach, and keep them in the keyring."""
     try:
+        if not client_id:
+            try:
+                client_id = str(click.prompt("Client ID", default="", show_default=False))
+            except click.Abort:
+                client_id = ""
+        if not client_id.strip():
+            raise ConnectFailed("no client ID given: pass --client-id (from api-console.zoho.com)")
         client_secret = _secret_from_env_or_prompt("ZSYNC_CLIENT_SECRET", "Client secret")
         grant_code = os.environ.get("ZSYNC_GRANT_CODE")
         refresh_token = None
