@@ -246,3 +246,67 @@ def test_the_cli_first_run_then_second_run_without_writes(harness: Any):
 @pytest.fixture
 def budget_sandbox(sandbox_factory: Any) -> Iterator[Any]:
     yield sandbox_factory(accounts=10, contacts=0, deals=0, customers=4, duplicates=0)
+
+
+def assert_nothing_created_twice(harness: Any, customers_before: int, accounts_before: int):
+    links = harness.links()
+    assert len({link.billing_id for link in links}) == len(links)
+    made_in_billing = sum(1 for link in links if link.origin == "crm")
+    made_in_crm = sum(1 for link in links if link.origin == "billing")
+    assert len(harness.world.customers) == customers_before + made_in_billing
+    assert len(harness.world.crm["Accounts"].records) == accounts_before + made_in_crm
+
+
+def world_size(harness: Any) -> tuple[int, int]:
+    return len(harness.world.customers), len(harness.world.crm["Accounts"].records)
+
+
+async def test_a_429_storm_slows_the_run_but_it_finishes_and_converges(harness: Any):
+    await harness.configure(duplicates="overwrite")
+    before = world_size(harness)
+    harness.admin("POST", "faults", {"p429": 0.25})
+    try:
+        stormy = await harness.sync()
+    finally:
+        harness.admin("POST", "faults", {"p429": 0.0})
+    assert harness.admin("GET", "stats")["faults_injected_total"] > 0
+    assert stormy.status in ("ok", "finished_with_errors"), stormy.as_dict()
+    await harness.sync()
+    settled = await harness.sync()
+    assert settled.write_calls == 0, settled.as_dict()
+    assert_nothing_created_twice(harness, *before)
+
+
+def test_a_spent_budget_exits_3_with_the_resume_time_then_resumes(harness: Any):
+    assert CliRunner().invoke(main, ["configure", "--defaults"]).exit_code == 0
+    before = world_size(harness)
+    harness.admin("POST", "budgets", {"billing_calls_per_day": 6, "reset_usage": True})
+    spent = CliRunner().invoke(main, ["sync", "--json"])
+    assert spent.exit_code == 3, spent.output
+    report = json.loads(spent.stdout)
+    assert report["status"] == "budget_spent" and report["resumes_at"]
+    status = json.loads(CliRunner().invoke(main, ["status", "--json"]).stdout)
+    assert status["last_run"]["status"] == "budget_spent"
+    assert status["last_run"]["resumes_at"] == report["resumes_at"]
+    harness.admin("POST", "budgets", {"billing_calls_per_day": 1_000_000, "reset_usage": True})
+    resumed = CliRunner().invoke(main, ["sync", "--json"])
+    assert resumed.exit_code in (0, 1), resumed.output
+    again = json.loads(CliRunner().invoke(main, ["sync", "--json"]).stdout)
+    assert again["write_calls"] == 0
+    assert_nothing_created_twice(harness, *before)
+
+
+async def test_malformed_answers_are_set_aside_and_the_rest_goes_on(harness: Any):
+    await harness.configure(duplicates="overwrite")
+    before = world_size(harness)
+    harness.admin("POST", "faults", {"html": 0.15, "truncated": 0.15})
+    try:
+        shaky = await harness.sync()
+    finally:
+        harness.admin("POST", "faults", {"html": 0.0, "truncated": 0.0})
+    assert harness.admin("GET", "stats")["faults_injected_total"] > 0
+    assert shaky.status in ("ok", "finished_with_errors", "failed"), shaky.as_dict()
+    await harness.sync()
+    settled = await harness.sync()
+    assert settled.write_calls == 0, settled.as_dict()
+    assert_nothing_created_twice(harness, *before)

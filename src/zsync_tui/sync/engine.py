@@ -33,6 +33,7 @@ from zsync_tui.sync.mapping import crm_values
 from zsync_tui.sync.page_work import PageWork, commit_page, cursor_value, finish_run_row, later
 from zsync_tui.zoho.errors import (
     AmbiguousWrite,
+    AuthenticationError,
     NotFound,
     RateLimited,
     ValidationFailed,
@@ -133,6 +134,14 @@ class CustomerSync(LinkedPairs):
             self.report.status = "budget_spent"
             self.report.resumes_at = exc.resumes_at
             self.report.message = str(exc)
+        except AuthenticationError:
+            raise
+        except ZohoError as exc:
+            # A list page could not be read (after the client's retries): what is committed
+            # stays; the cursor did not pass the unread page, so the next run resumes there.
+            self.report.status = "failed"
+            self.report.message = str(exc)
+            self.emit(PlanItem("error", None, None, None, None, f"run stopped: {exc}"))
         finally:
             crm_calls, billing_calls, writes = self._calls()
             self.report.api_calls = {"crm": crm_calls, "billing": billing_calls}
