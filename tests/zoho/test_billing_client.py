@@ -202,3 +202,14 @@ async def test_documents_can_be_updated_and_custom_field_labels_listed(
         labels = await zoho.billing.customer_custom_fields()
         definitions = await zoho.billing.custom_fields("customer")
     assert labels == [f["label"] for f in definitions] and labels
+
+
+async def test_customer_lists_page_through_page_context(
+    sandbox_factory: Callable[..., Any], connect_to: Callable[..., Any]
+):
+    many = sandbox_factory(seed=2, accounts=0, contacts=0, deals=0, customers=450, duplicates=0)
+    async with connect_to(many) as zoho:
+        pages = [page async for page in zoho.billing.list_customers()]
+    assert [len(page) for page in pages] == [200, 200, 50]
+    assert len({c["customer_id"] for page in pages for c in page}) == 450
+    assert zoho.billing.counts.api_calls == 3
