@@ -10,6 +10,7 @@ from zsync_tui.commands.deals import deals_group
 from zsync_tui.commands.demo import demo
 from zsync_tui.commands.doctor import doctor
 from zsync_tui.commands.links_cmd import LINK_COMMANDS
+from zsync_tui.commands.operate_cmd import OPERATE_COMMANDS
 from zsync_tui.commands.sandbox_cmd import sandbox_group
 from zsync_tui.commands.settings_cmd import settings_group
 from zsync_tui.commands.sync_cmd import SYNC_COMMANDS
@@ -58,5 +59,5 @@ main.add_command(connect_command, name="connect")
 main.add_command(settings_group)
 main.add_command(deals_group)
 main.add_command(sandbox_group)
-for _sync_command in SYNC_COMMANDS + LINK_COMMANDS:
+for _sync_command in SYNC_COMMANDS + LINK_COMMANDS + OPERATE_COMMANDS:
     main.add_command(_sync_command)

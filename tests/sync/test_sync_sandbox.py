@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Iterator
@@ -310,3 +311,76 @@ async def test_malformed_answers_are_set_aside_and_the_rest_goes_on(harness: Any
     settled = await harness.sync()
     assert settled.write_calls == 0, settled.as_dict()
     assert_nothing_created_twice(harness, *before)
+
+
+def test_fetch_contact_pulls_one_customer_now(harness: Any):
+    asyncio.run(harness.configure(direction="fetch_from_crm", duplicates="overwrite"))
+    asyncio.run(harness.sync())
+    link = next(link for link in harness.links() if link.origin == "crm")
+
+    async def edit() -> None:
+        async with harness.clients() as clients:
+            await clients.crm.update("Accounts", [{"id": link.crm_id, "Phone": "+44 1 2345"}])
+
+    asyncio.run(edit())
+    fetched = CliRunner().invoke(main, ["fetch-contact", link.billing_id, "--json"])
+    assert fetched.exit_code == 0, fetched.output
+    report = json.loads(fetched.stdout)
+    assert report["updated"] == {"crm": 0, "billing": 1}
+    assert report["api_calls"]["billing"] <= 3  # one customer, not a full read
+    assert harness.world.customers[link.billing_id]["phone"] == "+44 1 2345"
+    unknown = CliRunner().invoke(main, ["fetch-contact", "123456789"])
+    assert unknown.exit_code == 2 and "zsync links list" in unknown.output
+
+
+def test_crm_search_then_import_one_record(harness: Any):
+    total = len(harness.world.crm["Accounts"].records)
+
+    async def a_small_view() -> Any:
+        async with harness.clients() as clients:
+            for view in await clients.crm.custom_views("Accounts"):
+                members = [
+                    r
+                    async for page in clients.crm.iter_records("Accounts", ["id"], cvid=view["id"])
+                    for r in page
+                ]
+                if 0 < len(members) < total:
+                    return view
+        return None
+
+    small = asyncio.run(a_small_view())
+    assert small is not None
+    asyncio.run(
+        harness.configure(
+            direction="fetch_from_crm", duplicates="clone", account_view=small["display_value"]
+        )
+    )
+    asyncio.run(harness.sync())
+    linked = {link.crm_id for link in harness.links()}
+    outside = next(
+        r
+        for r in harness.world.crm["Accounts"].records.values()
+        if r["id"] not in linked and "'" not in r["Account_Name"]
+    )
+    word = max(outside["Account_Name"].split(), key=len)
+    found = json.loads(CliRunner().invoke(main, ["crm", "search", word, "--json"]).stdout)
+    hit = next(item for item in found if item["id"] == outside["id"])
+    assert hit["linked"] is False
+    imported = CliRunner().invoke(main, ["crm", "import", outside["id"], "--json"])
+    report = json.loads(imported.stdout)
+    assert report["created"]["billing"] + report["errors"] == 1, report
+    if report["created"]["billing"]:
+        assert outside["id"] in {link.crm_id for link in harness.links()}
+        found = json.loads(CliRunner().invoke(main, ["crm", "search", word, "--json"]).stdout)
+        assert next(item for item in found if item["id"] == outside["id"])["linked"]
+
+
+def test_disable_stops_syncs_and_enable_resumes(harness: Any):
+    assert CliRunner().invoke(main, ["configure", "--defaults"]).exit_code == 0
+    assert CliRunner().invoke(main, ["disable"]).exit_code == 0
+    refused = CliRunner().invoke(main, ["sync", "--json"])
+    assert refused.exit_code == 2 and "zsync enable" in refused.output
+    assert harness.links() == []
+    assert CliRunner().invoke(main, ["enable"]).exit_code == 0
+    assert CliRunner().invoke(main, ["sync", "--json"]).exit_code in (0, 1)
+    assert harness.links()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from zsync_tui.store import DuplicateMatch, RecordLink, SyncRun
@@ -107,28 +107,56 @@ class CustomerSync(LinkedPairs):
     # -- the run ---------------------------------------------------------------------------
 
     async def run(self) -> RunReport:
+        """The whole customer sync (see the module docstring)."""
+        return await self._run("customers", self._all_phases)
+
+    async def run_one(self, module: str, crm_id: str) -> RunReport:
+        """Pull one CRM record now: merge it with its customer, or import it (duplicate
+        rules apply), without a full sync."""
+
+        async def one() -> None:
+            record = await self.crm.get_record(module, crm_id)
+            with self.ledger.store.read() as session:
+                link = self.ledger.links_by_crm(session, module, [crm_id]).get(crm_id)
+                parents = self.parent_links(session, module, [record])
+            if link is None:
+                await self.read_billing()
+            elif link.billing_entity == "customer":
+                self.dirty[int(link.id or 0)] = {}
+                link.crm_hash = None
+            work = PageWork()
+            await self.handle_crm_record(module, record, link, parents, work)
+            await self.crm_writer.flush_updates(work)
+            self.commit(work, None, None)
+
+        return await self._run("fetch_one", one)
+
+    async def _all_phases(self) -> None:
+        await self.crm_writer.settle_pending_creates()
+        await self.read_billing()
+        for module in self.config.crm_modules:
+            if self.cancel.is_set():
+                break
+            await self.stream_crm(module)
+            await self.apply_admin_decisions(module)
+        if not self.cancel.is_set():
+            await self.push_billing_edits()
+        if not self.cancel.is_set() and not self.one_way:
+            await self.crm_writer.create_unmatched_in_crm()
+
+    async def _run(self, kind: str, phases: Callable[[], Awaitable[None]]) -> RunReport:
         started = time.perf_counter()
         c, b = self.crm.counts, self.billing.counts
         self._calls_at_start = (c.api_calls, b.api_calls, c.write_calls + b.write_calls)
         if not self.dry_run:
             with self.ledger.store.write() as session:
-                row = SyncRun(profile_id=self.ledger.profile_id, kind="customers")
+                row = SyncRun(profile_id=self.ledger.profile_id, kind=kind)
                 session.add(row)
                 session.flush()
                 self.run_id = row.id
         self.report.run_id = self.run_id
         try:
-            await self.crm_writer.settle_pending_creates()
-            await self.read_billing()
-            for module in self.config.crm_modules:
-                if self.cancel.is_set():
-                    break
-                await self.stream_crm(module)
-                await self.apply_admin_decisions(module)
-            if not self.cancel.is_set():
-                await self.push_billing_edits()
-            if not self.cancel.is_set() and not self.one_way:
-                await self.crm_writer.create_unmatched_in_crm()
+            await phases()
             self.report.status = "cancelled" if self.cancel.is_set() else self._final_status()
         except RateLimited as exc:
             self.report.status = "budget_spent"

@@ -30,6 +30,7 @@ from zsync_tui.sync.config_checks import RemoteFacts, check_against_remote, reso
 from zsync_tui.sync.engine import CustomerSync, ProgressCallback
 from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.ledger import Ledger
+from zsync_tui.zoho.errors import NotFound
 from zsync_tui.zoho.session import ZohoOptions
 
 
@@ -181,7 +182,103 @@ class SyncService:
             return await engine.run()
 
     async def plan(self, full: bool = False) -> RunReport:
+        """A dry run: every decision as a `PlanItem` in `.items`, nothing written."""
         return await self.run(dry_run=True, full=full)
+
+    async def _engine(self, clients: Any, **kwargs: Any) -> CustomerSync:
+        config = self.config()
+        facts = await self.remote_facts(clients.crm, clients.billing)
+        problems = [p for p in check_against_remote(config, facts) if p[0] != "direction"]
+        if problems:
+            raise ConfigError(problems)
+        ledger = Ledger(self.runtime.store, int(self.profile().id or 0))
+        return CustomerSync(
+            config,
+            clients.crm,
+            clients.billing,
+            ledger,
+            one_way=facts.is_secondary_billing_org,
+            **kwargs,
+        )
+
+    async def fetch_one(self, record_id: str) -> RunReport:
+        """Pull one record from CRM now: `record_id` is a Billing customer id or a CRM id."""
+        config = self.config()
+        pid = int(self.profile().id or 0)
+        with self.runtime.store.read() as session:
+            link = session.exec(
+                select(RecordLink).where(
+                    RecordLink.profile_id == pid,
+                    (RecordLink.billing_id == record_id) | (RecordLink.crm_id == record_id),
+                )
+            ).first()
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            engine = await self._engine(clients)
+            if link is not None:
+                return await engine.run_one(link.crm_module, link.crm_id)
+            for module in config.crm_modules:
+                try:
+                    await clients.crm.get_record(module, record_id)
+                except NotFound:
+                    continue
+                return await engine.run_one(module, record_id)
+        raise NotFound(
+            f"{record_id} is neither a linked Billing customer nor a CRM record of "
+            f"{', '.join(config.crm_modules)}: check the id "
+            "(`zsync links list`, `zsync crm search`)"
+        )
+
+    async def crm_import(self, crm_id: str) -> RunReport:
+        """Import one CRM record not yet synced (the duplicate rules apply)."""
+        return await self.fetch_one(crm_id)
+
+    async def crm_search(self, text: str) -> list[dict[str, Any]]:
+        """CRM records not necessarily synced yet: contacts mode by name; accounts modes by
+        account name, each with its contacts. Each result says whether it is linked."""
+        config = self.config()
+        pid = int(self.profile().id or 0)
+        module = "Contacts" if config.module == "contacts" else "Accounts"
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            found = await clients.crm.search(module, word=text)
+            results: list[dict[str, Any]] = []
+            for record in found[:50]:
+                item: dict[str, Any] = {
+                    "module": module,
+                    "id": str(record.get("id")),
+                    "name": record.get("Account_Name")
+                    or record.get("Full_Name")
+                    or record.get("Last_Name"),
+                    "email": record.get("Email"),
+                }
+                if module == "Accounts" and len(found) <= 10:
+                    contacts = await clients.crm.account_contacts(
+                        item["id"], ["Full_Name", "Email"]
+                    )
+                    item["contacts"] = [
+                        {
+                            "id": str(c.get("id")),
+                            "name": c.get("Full_Name"),
+                            "email": c.get("Email"),
+                        }
+                        for c in contacts
+                    ]
+                results.append(item)
+        with self.runtime.store.read() as session:
+            linked = set(
+                session.exec(
+                    select(RecordLink.crm_id).where(
+                        RecordLink.profile_id == pid,
+                        col(RecordLink.crm_id).in_([r["id"] for r in results]),
+                    )
+                ).all()
+            )
+        for item in results:
+            item["linked"] = item["id"] in linked
+        return results
 
     # -- status ----------------------------------------------------------------------------
 
@@ -219,6 +316,7 @@ class SyncService:
                 .order_by(col(SyncRun.id).desc())
             ).first()
         by_state = dict(links)
+        failing = Ledger(self.runtime.store, pid).issues_by_reason()
         counts = json.loads(last.counts_json) if last else {}
         return {
             "profile": profile.name,
@@ -226,8 +324,9 @@ class SyncService:
             "in_sync": by_state.get("linked", 0),
             "crm_deleted": by_state.get("crm_deleted", 0),
             "excluded": counts.get("skipped_by_reason", {}),
-            "failing": counts.get("errors", 0),
-            "failing_reasons": counts.get("error_messages", [])[:10],
+            "failing": sum(failing.values()),
+            "failing_by_reason": failing,
+            "last_run_errors": counts.get("error_messages", [])[:10],
             "conflicts_waiting": conflicts,
             "duplicates_waiting": waiting,
             "outbox_pending": pending,
@@ -240,6 +339,8 @@ class SyncService:
                 "finished_at": last.finished_at.isoformat() if last.finished_at else None,
                 "message": last.message,
                 "resumes_at": counts.get("resumes_at"),
+                "api_calls": counts.get("api_calls"),
+                "write_calls": counts.get("write_calls"),
             },
             "last_successful_run": last_ok.finished_at.isoformat()
             if last_ok and last_ok.finished_at
