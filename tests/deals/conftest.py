@@ -268,6 +268,35 @@ class DealHarness:
         )
         self.sync = SyncService(runtime, options=self.options)
         self.deals = DealService(runtime, options=self.options)
+        self._stack: Any = None
+        self._clients: Any = None
+        self._watcher: Any = None
+
+    async def open(self) -> Any:
+        """One set of clients for the whole test, as `zsync run` keeps them (each new set
+        costs a token and three HTTP clients)."""
+        from contextlib import AsyncExitStack
+
+        from zsync_tui.connection import open_clients
+
+        if self._clients is None:
+            self._stack = AsyncExitStack()
+            self._clients = await self._stack.enter_async_context(
+                open_clients(self.runtime, options=self.options)
+            )
+        return self._clients
+
+    async def aclose(self) -> None:
+        if self._stack is not None:
+            await self._stack.aclose()
+            self._stack = self._clients = self._watcher = None
+
+    async def poll(self) -> Any:
+        """One watcher poll on the test's clients (the watcher lives across polls)."""
+        clients = await self.open()
+        if self._watcher is None:
+            self._watcher = self.deals.make_watcher(clients.crm, clients.billing)
+        return await self._watcher.poll_once()
 
     @property
     def world(self) -> Any:
@@ -325,8 +354,15 @@ class DealHarness:
         from zsync_tui.connection import open_clients
 
         self.admin("POST", "clock", {"advance": 2})
-        async with open_clients(self.runtime, options=self.options) as clients:
-            results = await clients.crm.update("Deals", [{"id": deal_id, "Stage": stage, **fields}])
+        if self._clients is not None:
+            results = await self._clients.crm.update(
+                "Deals", [{"id": deal_id, "Stage": stage, **fields}]
+            )
+        else:
+            async with open_clients(self.runtime, options=self.options) as clients:
+                results = await clients.crm.update(
+                    "Deals", [{"id": deal_id, "Stage": stage, **fields}]
+                )
         assert results[0].ok, results[0]
 
     def clients(self) -> Any:
@@ -336,10 +372,8 @@ class DealHarness:
 
     async def billing_call(self, method: str, path: str) -> Any:
         """A Billing request as someone working in Billing by hand would make it."""
-        from zsync_tui.connection import open_clients
-
-        async with open_clients(self.runtime, options=self.options) as clients:
-            return await clients.billing._call(method, path, write=method != "GET")
+        clients = await self.open()
+        return await clients.billing._call(method, path, write=method != "GET")
 
     def deal_with_account(self, index: int = 0) -> str:
         deals = [d["id"] for d in self.world.crm["Deals"].records.values() if d.get("Account_Name")]
@@ -388,8 +422,11 @@ def deals_sandbox() -> Iterator[Any]:
 
 
 @pytest.fixture
-def harness(deals_sandbox: Any, runtime: Any, memory_keyring: Any) -> DealHarness:
+async def harness(
+    deals_sandbox: Any, runtime: Any, memory_keyring: Any
+) -> AsyncIterator[DealHarness]:
     """A fresh data directory connected to the reset sandbox (seeded world, counters at 0)."""
     harness = DealHarness(deals_sandbox, runtime)
     harness.admin("POST", "reset")
-    return harness
+    yield harness
+    await harness.aclose()

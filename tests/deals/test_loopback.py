@@ -20,38 +20,38 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def test_each_trigger_path_with_probabilities_from_the_sandbox(harness: Any) -> None:
     await harness.setup()
     deal = harness.deal_with_account()
-    baseline = await harness.deals.poll_once()
+    baseline = await harness.poll()
     assert baseline.status == "baseline"
-    idle = await harness.deals.poll_once()
+    idle = await harness.poll()
     assert (idle.crm_calls, idle.billing_calls, idle.deals_read) == (1, 0, 0)
 
     await harness.move(deal, "Proposal/Price Quote")
-    await harness.deals.poll_once()
+    await harness.poll()
     (quote,), _ = harness.documents_of(deal)
     assert quote["status"] == "draft" and quote["line_items"][0]["rate"] > 0
 
     await harness.move(deal, "Negotiation/Review")
-    await harness.deals.poll_once()
+    await harness.poll()
     assert quote["status"] == "accepted"
 
     await harness.move(deal, "Closed Won")
-    report = await harness.deals.poll_once()
+    report = await harness.poll()
     _, (invoice,) = harness.documents_of(deal)
     assert invoice["status"] == "draft"
     assert [o.action for o in report.outcomes] == ["create_invoice"]
 
     await harness.move(deal, "Closed Lost")
-    await harness.deals.poll_once()
+    await harness.poll()
     assert invoice["status"] == "void"
 
     await harness.move(deal, "Closed Won")
-    await harness.deals.poll_once()
+    await harness.poll()
     _, invoices = harness.documents_of(deal)
     assert sorted(i["status"] for i in invoices) == ["draft", "void"]
     assert sorted(i["reference_number"] for i in invoices) == [f"ZS-{deal}-I1", f"ZS-{deal}-I2"]
 
     writes = harness.writes()
-    again = await harness.deals.poll_once()
+    again = await harness.poll()
     assert harness.writes() == writes and again.crm_calls == 1
 
 
@@ -76,13 +76,13 @@ async def test_stages_are_checked_against_the_sandbox_pipeline(harness: Any) -> 
 async def test_an_invoice_changed_by_hand_in_billing_is_locked(harness: Any) -> None:
     await harness.setup()
     deal = harness.deal_with_account()
-    await harness.deals.poll_once()
+    await harness.poll()
     await harness.move(deal, "Closed Won")
-    await harness.deals.poll_once()
+    await harness.poll()
     _, (invoice,) = harness.documents_of(deal)
     await harness.billing_call("POST", f"/invoices/{invoice['invoice_id']}/converttoopen")
     await harness.move(deal, "Closed Lost")
-    report = await harness.deals.poll_once()
+    report = await harness.poll()
     assert invoice["status"] == "sent", "not voided"
     assert report.locked == [(deal, invoice["invoice_id"], "status changed in Billing to sent")]
     listed = {s.deal_id: s for s in harness.deals.deals()}
@@ -92,9 +92,9 @@ async def test_an_invoice_changed_by_hand_in_billing_is_locked(harness: Any) -> 
 async def test_a_deal_without_an_account_is_skipped_with_its_reason(harness: Any) -> None:
     await harness.setup()
     deal = harness.deal_with_account()
-    await harness.deals.poll_once()
+    await harness.poll()
     await harness.move(deal, "Closed Won", Account_Name=None)
-    report = await harness.deals.poll_once()
+    report = await harness.poll()
     assert report.skipped == [(deal, "the deal has no Account")]
     assert harness.documents_of(deal) == ([], [])
     listed = {s.deal_id: s for s in harness.deals.deals()}
@@ -107,7 +107,7 @@ async def test_a_kill_between_create_and_commit_leaves_exactly_one_invoice(
 ) -> None:
     await harness.setup()
     deal = harness.deal_with_account()
-    await harness.deals.poll_once()
+    await harness.poll()
     await harness.move(deal, "Closed Won")
     creds = harness.running.credentials
     env = {
@@ -127,8 +127,8 @@ async def test_a_kill_between_create_and_commit_leaves_exactly_one_invoice(
     assert killed.returncode in (-signal.SIGKILL, 137), killed.stderr
     made = len(harness.documents_of(deal)[1])
     assert made == (1 if crash_at == "2" else 0)
-    await harness.deals.poll_once()
-    await harness.deals.poll_once()
+    await harness.poll()
+    await harness.poll()
     _, invoices = harness.documents_of(deal)
     assert len(invoices) == 1
     row = harness.deals.ledger().get(deal, "create_invoice", 1)
@@ -138,9 +138,9 @@ async def test_a_kill_between_create_and_commit_leaves_exactly_one_invoice(
 async def test_link_and_unlink_rules(harness: Any) -> None:
     await harness.setup()
     deal = harness.deal_with_account()
-    await harness.deals.poll_once()
+    await harness.poll()
     await harness.move(deal, "Closed Won")
-    await harness.deals.poll_once()
+    await harness.poll()
     _, (trigger_invoice,) = harness.documents_of(deal)
     customer = harness.world.customers[trigger_invoice["customer_id"]]
     other = next(c for c in harness.world.customers.values() if c is not customer)
@@ -177,7 +177,7 @@ async def test_link_and_unlink_rules(harness: Any) -> None:
 async def test_a_simulation_writes_nothing(harness: Any) -> None:
     await harness.setup()
     deal = harness.deal_with_account()
-    await harness.deals.poll_once()
+    await harness.poll()
     writes, rows = harness.writes(), len(harness.deals.ledger().rows())
     result = await harness.deals.simulate(deal, "Closed Won")
     assert [a.action for a in result.decision.actions] == ["create_invoice"]
@@ -257,14 +257,14 @@ async def _customer_of(harness: Any, deal: str) -> str:
 async def test_a_paid_invoice_is_never_voided(harness: Any) -> None:
     await harness.setup()
     deal = harness.deal_with_account()
-    await harness.deals.poll_once()
+    await harness.poll()
     await harness.move(deal, "Closed Won")
-    await harness.deals.poll_once()
+    await harness.poll()
     _, (invoice,) = harness.documents_of(deal)
     await harness.billing_call("POST", f"/invoices/{invoice['invoice_id']}/converttoopen")
     harness.admin("POST", f"invoices/{invoice['invoice_id']}/pay", {})
     await harness.move(deal, "Closed Lost")
-    report = await harness.deals.poll_once()
+    report = await harness.poll()
     assert invoice["status"] == "paid"
     assert report.locked == [
         (deal, invoice["invoice_id"], "paid in Billing; a paid invoice is never voided")
@@ -274,7 +274,7 @@ async def test_a_paid_invoice_is_never_voided(harness: Any) -> None:
 
 async def test_a_deal_of_an_account_billing_lacks_gets_it_imported_first(harness: Any) -> None:
     await harness.setup()
-    await harness.deals.poll_once()
+    await harness.poll()
     harness.admin("POST", "clock", {"advance": 2})
     async with harness.clients() as (crm, _):
         (account,) = await crm.insert("Accounts", [{"Account_Name": "Newco Trading Ltd"}])
@@ -300,9 +300,9 @@ async def test_a_deal_of_an_account_billing_lacks_gets_it_imported_first(harness
             ],
         )
     assert account.ok and contact.ok and deal.ok
-    await harness.deals.poll_once()
+    await harness.poll()
     await harness.move(str(deal.id), "Closed Won")
-    report = await harness.deals.poll_once()
+    report = await harness.poll()
     assert [o.action for o in report.outcomes] == ["create_invoice"], report.as_dict()
     _, (invoice,) = harness.documents_of(str(deal.id))
     customer = harness.world.customers[invoice["customer_id"]]
