@@ -151,6 +151,8 @@ KNOWN_SANDBOX_GAPS: tuple[tuple[str, str], ...] = (
     # and the spec require item_id/product_id); the sandbox accepts them as Books does.
     ("request billing POST /billing/v1/estimates body", "'item_id' is a required property"),
     ("request billing POST /billing/v1/invoices body", "'product_id' is a required property"),
+    ("request billing PUT /billing/v1/estimates/{estimate_id} body", "'item_id' is a required"),
+    ("request billing PUT /billing/v1/invoices/{invoice_id} body", "'product_id' is a required"),
     # The sync updates a customer with the changed fields only; the spec requires display_name
     # and email on every update. Unverified which real Billing does: see the differences doc.
     (

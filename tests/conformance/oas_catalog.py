@@ -89,12 +89,14 @@ USED_OPERATIONS: tuple[UsedOperation, ...] = (
     _billing("GET", "/estimates", "quotes.yml"),
     _billing("POST", "/estimates", "quotes.yml"),
     _billing("GET", "/estimates/{estimate_id}", "quotes.yml"),
+    _billing("PUT", "/estimates/{estimate_id}", "quotes.yml"),
     _billing("POST", "/estimates/{estimate_id}/status/sent", "quotes.yml"),
     _billing("POST", "/estimates/{estimate_id}/status/accepted", "quotes.yml"),
     _billing("POST", "/estimates/{estimate_id}/status/declined", "quotes.yml"),
     _billing("GET", "/invoices", "invoices.yml"),
     _billing("POST", "/invoices", "invoices.yml"),
     _billing("GET", "/invoices/{invoice_id}", "invoices.yml"),
+    _billing("PUT", "/invoices/{invoice_id}", "invoices.yml"),
     _billing("POST", "/invoices/{invoice_id}/void", "invoices.yml"),
 )
 

@@ -74,6 +74,10 @@ CALLS: dict[str, tuple[Call, str]] = {
         "estimate",
     ),
     f"{B} GET /billing/v1/estimates/{{estimate_id}}": (lambda c: c.get_estimate("7"), "estimate"),
+    f"{B} PUT /billing/v1/estimates/{{estimate_id}}": (
+        lambda c: c.update_estimate("7", {"reference_number": "x"}),
+        "estimate",
+    ),
     f"{B} POST /billing/v1/estimates/{{estimate_id}}/status/sent": (
         lambda c: c.mark_estimate("7", "sent"),
         "message",
@@ -92,6 +96,10 @@ CALLS: dict[str, tuple[Call, str]] = {
         "invoice",
     ),
     f"{B} GET /billing/v1/invoices/{{invoice_id}}": (lambda c: c.get_invoice("6"), "invoice"),
+    f"{B} PUT /billing/v1/invoices/{{invoice_id}}": (
+        lambda c: c.update_invoice("6", {"reference_number": "x"}),
+        "invoice",
+    ),
     f"{B} POST /billing/v1/invoices/{{invoice_id}}/void": (
         lambda c: c.void_invoice("6"),
         "message",

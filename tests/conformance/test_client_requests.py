@@ -140,6 +140,10 @@ async def test_billing_client_requests_conform(
         line = {"name": "Consulting", "rate": 150.0, "quantity": 1}
         estimate = await billing.create_estimate({"customer_id": customer_id, "line_items": [line]})
         await billing.get_estimate(estimate["estimate_id"])
+        whole_estimate = {"customer_id": customer_id, "line_items": [line], "custom_fields": []}
+        await billing.update_estimate(
+            estimate["estimate_id"], {**whole_estimate, "reference_number": "Q-1"}
+        )
         assert await billing.list_estimates()
         await billing.mark_estimate(estimate["estimate_id"], "sent")
         await billing.mark_estimate(estimate["estimate_id"], "declined")
@@ -147,7 +151,13 @@ async def test_billing_client_requests_conform(
             {"customer_id": customer_id, "date": "2026-11-25", "invoice_items": [line]}
         )
         await billing.get_invoice(invoice["invoice_id"])
+        whole_invoice = {"customer_id": customer_id, "invoice_items": [line]}
+        await billing.update_invoice(
+            invoice["invoice_id"], {**whole_invoice, "reference_number": "I-1"}
+        )
+        await billing.customer_custom_fields()
         assert await billing.list_invoices(customer_id=customer_id)
         await billing.void_invoice(invoice["invoice_id"])
-    assert {call.split(" ")[1] for call in checker.undocumented} == {"/billing/v1/organizations"}
+    undocumented = {call.split(" ")[1] for call in checker.undocumented}
+    assert undocumented == {"/billing/v1/organizations", "/billing/v1/settings/customfields"}
     _check(transport, checker, beyond_known_gaps)

@@ -210,6 +210,11 @@ async def test_billing_quotes_and_invoices_conform(exchange: Any) -> None:
     assert made.status_code == 201, made.text[:300]
     problems += found
     estimate_id = made.json()["estimate"]["estimate_id"]
+    # The spec's update bodies are whole documents (customer, lines, custom fields).
+    change = {**estimate, "reference_number": "Q-42", "custom_fields": []}
+    response, found = await exchange("PUT", f"{BILLING}/estimates/{estimate_id}", json=change)
+    assert response.status_code == 200, response.text[:300]
+    problems += found
     for method, path in (
         ("GET", f"/estimates/{estimate_id}"),
         ("GET", "/estimates"),
@@ -226,6 +231,10 @@ async def test_billing_quotes_and_invoices_conform(exchange: Any) -> None:
     assert made.status_code == 201, made.text[:300]
     problems += found
     invoice_id = made.json()["invoice"]["invoice_id"]
+    change = {**invoice, "reference_number": "I-42"}
+    response, found = await exchange("PUT", f"{BILLING}/invoices/{invoice_id}", json=change)
+    assert response.status_code == 200, response.text[:300]
+    problems += found
     for method, path in (
         ("GET", f"/invoices/{invoice_id}"),
         ("GET", "/invoices"),
