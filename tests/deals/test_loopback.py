@@ -307,3 +307,21 @@ async def test_a_deal_of_an_account_billing_lacks_gets_it_imported_first(harness
     _, (invoice,) = harness.documents_of(str(deal.id))
     customer = harness.world.customers[invoice["customer_id"]]
     assert customer["display_name"] == "Newco Trading Ltd"
+
+
+def test_zsync_run_polls_the_deals_between_customer_syncs(harness: Any) -> None:
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from zsync_tui.cli import main
+
+    asyncio.run(harness.setup())
+    deal = harness.deal_with_account()
+    asyncio.run(harness.deals.poll_once())
+    asyncio.run(harness.move(deal, "Closed Won"))
+    ran = CliRunner().invoke(main, ["run", "--once"])
+    assert ran.exit_code == 0, ran.output
+    _, invoices = harness.documents_of(deal)
+    assert len(invoices) == 1
+    assert '"create_invoice"' in ran.output

@@ -20,6 +20,7 @@ from zsync_tui.sync.config import ConfigError
 from zsync_tui.sync.deals.links import LinkRefused, LinkResult
 from zsync_tui.sync.deals.service import DealService
 from zsync_tui.sync.deals.simulate import SimulationRefused
+from zsync_tui.sync.deals.watcher import PollReport
 from zsync_tui.zoho.errors import NotFound, RateLimited, ZohoError
 
 EXIT_REFUSED, EXIT_SETUP, EXIT_BUDGET = 1, 2, 3
@@ -153,31 +154,18 @@ def deals_watch(runtime: Runtime, polls: int, as_json: bool) -> None:
 async def _watch(service: DealService, polls: int, as_json: bool) -> None:
     from datetime import UTC, datetime
 
-    from zsync_tui.connection import open_clients
+    def show(report: PollReport) -> None:
+        if as_json:
+            click.echo(json.dumps(report.as_dict()))
+            return
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        click.echo(
+            f"{stamp} {report.status}: {report.deals_read} deals, "
+            f"{report.count('done')} done, {report.count('failed')} failed, "
+            f"{len(report.skipped)} skipped {report.message}".rstrip()
+        )
 
-    async with open_clients(
-        service.runtime, profile=service.profile_name, options=service.options
-    ) as clients:
-        watcher = service.make_watcher(clients.crm, clients.billing)
-        done = 0
-        while True:
-            report = await watcher.poll_once()
-            done += 1
-            if as_json:
-                click.echo(json.dumps(report.as_dict()))
-            else:
-                stamp = datetime.now(UTC).strftime("%H:%M:%S")
-                click.echo(
-                    f"{stamp} {report.status}: {report.deals_read} deals, "
-                    f"{report.count('done')} done, {report.count('failed')} failed, "
-                    f"{len(report.skipped)} skipped {report.message}".rstrip()
-                )
-            if polls and done >= polls:
-                return
-            wait = float(watcher.interval_seconds)
-            if report.resumes_at is not None:
-                wait = max(wait, report.resumes_at.timestamp() - datetime.now(UTC).timestamp())
-            await asyncio.sleep(wait)
+    await service.watch(asyncio.Event(), polls=polls, on_report=show)
 
 
 def _print_link(result: LinkResult, verb: str, as_json: bool) -> None:

@@ -15,6 +15,8 @@ from zsync_tui.commands.sync_cmd import EXIT_RECORD_ERRORS, print_report, run_se
 from zsync_tui.connection import ConnectFailed
 from zsync_tui.runtime import Runtime
 from zsync_tui.sync.config import ConfigError
+from zsync_tui.sync.deals.service import DealService
+from zsync_tui.sync.deals.watcher import PollReport
 from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.service import SyncDisabled, SyncService
 from zsync_tui.zoho.errors import AuthenticationError, RateLimited, ZohoError
@@ -93,12 +95,19 @@ async def _schedule(service: SyncService, once: bool) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    # Deal triggers act at once: their watcher polls between customer syncs (`busy`).
+    busy = asyncio.Lock()
+    deals = DealService(service.runtime, service.profile_name, service.options)
+    watcher = asyncio.create_task(
+        deals.watch(stop, busy=busy, polls=1 if once else 0, on_report=_print_deal_poll)
+    )
     while not stop.is_set():
         config = service.config()
         wait_s: float = config.interval_seconds
         if config.enabled:
             try:
-                report = await service.run(cancel=stop)
+                async with busy:
+                    report = await service.run(cancel=stop)
                 click.echo(json.dumps(report.as_dict()), err=False)
                 if report.resumes_at is not None:
                     wait_s = max(1.0, (report.resumes_at - datetime.now(UTC)).total_seconds())
@@ -112,12 +121,19 @@ async def _schedule(service: SyncService, once: bool) -> None:
                 log.warning("sync run failed: %s", exc)
                 click.echo(f"zsync: run failed: {exc}; next try in {wait_s:.0f}s", err=True)
         if once:
+            await watcher
             return
         try:
             await asyncio.wait_for(stop.wait(), timeout=wait_s)
         except TimeoutError:
             continue
+    await watcher
     click.echo("zsync: stopped", err=True)
+
+
+def _print_deal_poll(report: PollReport) -> None:
+    if report.status not in ("ok", "disabled") or report.outcomes or report.skipped:
+        click.echo(json.dumps({"deals": report.as_dict()}))
 
 
 OPERATE_COMMANDS = (fetch_contact, crm_group, run_scheduler)

@@ -13,6 +13,9 @@ await service.check_stages() -> StageMap          # refuses stages the CRM lacks
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,6 +106,39 @@ class DealService:
                     await service.run()
             except (SyncDisabled, ConfigError, ConnectFailed) as exc:
                 raise CustomerImportFailed(str(exc)) from None
+
+    async def watch(
+        self,
+        stop: asyncio.Event,
+        *,
+        busy: asyncio.Lock | None = None,
+        polls: int = 0,
+        on_report: Callable[[PollReport], None] | None = None,
+    ) -> None:
+        """Poll every `poll_seconds` on one set of clients until `stop` is set (or after
+        `polls` polls). `busy` is held during each poll: `zsync run` holds it during a
+        customer sync, so the two take turns (their Billing calls never overlap)."""
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            watcher = self.make_watcher(clients.crm, clients.billing)
+            done = 0
+            while not stop.is_set():
+                if self.config() != watcher.config:
+                    # `zsync configure` or the TUI changed the triggers since the last poll.
+                    watcher = self.make_watcher(clients.crm, clients.billing)
+                async with busy or contextlib.nullcontext():
+                    report = await watcher.poll_once()
+                done += 1
+                if on_report is not None:
+                    on_report(report)
+                if polls and done >= polls:
+                    return
+                wait = float(watcher.interval_seconds)
+                if report.resumes_at is not None:
+                    wait = max(wait, report.resumes_at.timestamp() - time.time())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=wait)
 
     async def poll_once(self) -> PollReport:
         async with open_clients(
