@@ -384,3 +384,34 @@ def test_disable_stops_syncs_and_enable_resumes(harness: Any):
     assert CliRunner().invoke(main, ["enable"]).exit_code == 0
     assert CliRunner().invoke(main, ["sync", "--json"]).exit_code in (0, 1)
     assert harness.links()
+
+
+def test_the_scheduler_runs_then_stops_cleanly_on_sigterm(harness: Any):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    assert CliRunner().invoke(main, ["configure", "--defaults"]).exit_code == 0
+    env = dict(os.environ)
+    env["ZSYNC_CLIENT_SECRET"] = harness.sandbox.credentials["client_secret"]
+    env["ZSYNC_REFRESH_TOKEN"] = harness.sandbox.credentials["refresh_token"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "zsync_tui", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert first["status"] in ("ok", "finished_with_errors")
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "stopped" in stderr
+    assert harness.links()

@@ -23,8 +23,15 @@ class StoreError(RuntimeError):
 
 def _create_owner_only(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
+    if not path.exists():
+        # Never open (and close) a descriptor on a database that exists: closing any
+        # descriptor drops every POSIX lock this process holds on the file, including those
+        # of open SQLite connections, and another process could then write over them.
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            pass
     os.chmod(path, 0o600)
 
 
