@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual import on
-from textual.app import App
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker
 
 from zsync_tui.messages import (
@@ -63,12 +64,41 @@ class ZsyncApp(App[None]):
         self.add_mode("setup", self._first_step)
         self.add_mode("operate", self._operate_screen)
 
+    def compose(self) -> ComposeResult:
+        # Painted at once while the store is opened off the event loop (see on_mount).
+        yield Static("zsync: opening…", id="starting")
+
     def on_mount(self) -> None:
-        if self.backend.is_configured():
+        self.run_worker(
+            self._choose_first_screen,
+            name="start",
+            group="start",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def _choose_first_screen(self) -> None:
+        """Setup when nothing is configured, the integration otherwise (worker thread)."""
+        try:
+            configured = self.backend.is_configured()
+            draft = None if configured else self.backend.load_draft()
+        except Exception as exc:  # a store that cannot be opened: say so, with what to do
+            self.call_from_thread(self._cannot_start, describe_failure(exc))
+            return
+        self.call_from_thread(self._open_first_screen, draft)
+
+    def _open_first_screen(self, draft: SetupDraft | None) -> None:
+        if draft is None:
             self.switch_mode("operate")
         else:
-            self.draft = self.backend.load_draft()
+            self.draft = draft
             self.switch_mode("setup")
+
+    def _cannot_start(self, reason: str) -> None:
+        self.query_one("#starting", Static).update(
+            f"zsync cannot start: {reason}\nFix it (or point --data-dir elsewhere), then run "
+            "zsync again. ctrl+q quits."
+        )
 
     def on_unmount(self) -> None:
         self.backend.close()
@@ -76,9 +106,9 @@ class ZsyncApp(App[None]):
     # -- the setup flow -------------------------------------------------------------------
 
     def _step_screen(self, step: StepId) -> Screen[None]:
-        from zsync_tui.screens import step_screens
+        from zsync_tui.screens import step_screen
 
-        return step_screens()[step](self.draft, self.steps)
+        return step_screen(step)(self.draft, self.steps)
 
     def _first_step(self) -> Screen[None]:
         return self._step_screen(self.steps[0])
@@ -107,6 +137,8 @@ class ZsyncApp(App[None]):
 
     @on(StepCompleted)
     def _next_step(self, event: StepCompleted) -> None:
+        if getattr(self.screen, "STEP_ID", None) != event.step_id:
+            return  # a second Next pressed before the next step took over: already moving on
         index = self.steps.index(event.step_id)
         if index + 1 < len(self.steps):
             self.push_screen(self._step_screen(self.steps[index + 1]))
@@ -115,6 +147,8 @@ class ZsyncApp(App[None]):
 
     @on(StepWentBack)
     def _previous_step(self, event: StepWentBack) -> None:
+        if getattr(self.screen, "STEP_ID", None) != event.step_id:
+            return
         if len(self.screen_stack) > 1:
             self.pop_screen()
 

@@ -13,22 +13,15 @@ import threading
 from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import col, select
 
-from zsync_tui.connection import (
-    ConnectionReport,
-    ConnectRequest,
-    load_profile,
-    open_clients,
-    save,
-    verify,
-)
 from zsync_tui.messages import SyncCounts
 from zsync_tui.runtime import Runtime
 from zsync_tui.secrets import SecretKind
 from zsync_tui.setup_backend import ProgressCallback, SecretState
+from zsync_tui.setup_convert import config_into_draft, draft_config, plan_summary
 from zsync_tui.setup_flow import (
     BillingOrg,
     ConnectionFacts,
@@ -40,21 +33,18 @@ from zsync_tui.setup_flow import (
     PlanSummary,
     SetupDraft,
     Stage,
-    TriggerChoices,
     ViewChoice,
 )
 from zsync_tui.store import DuplicateMatch, Profile
-from zsync_tui.sync.config import IntegrationConfig, default_field_map
-from zsync_tui.sync.config_checks import resolve_view
-from zsync_tui.sync.engine import CustomerSync
-from zsync_tui.sync.events import RunReport, SyncProgress
-from zsync_tui.sync.field_defaults import BILLING_CUSTOMER_FIELDS, CUSTOM_FIELD_PREFIX
-from zsync_tui.sync.ledger import Ledger
-from zsync_tui.sync.service import SyncService
-from zsync_tui.sync.trigger_config import TriggerConfig
 from zsync_tui.zoho.datacentres import DC_CODES
-from zsync_tui.zoho.oauth import Secret
-from zsync_tui.zoho.session import ZohoClients, ZohoOptions
+
+# The clients, the engine and httpx load on first use, in a worker: the first screen paints
+# before they are imported.
+if TYPE_CHECKING:
+    from zsync_tui.connection import ConnectionReport, ConnectRequest
+    from zsync_tui.sync.events import RunReport, SyncProgress
+    from zsync_tui.zoho.oauth import Secret
+    from zsync_tui.zoho.session import ZohoClients, ZohoOptions
 
 T = TypeVar("T")
 # CRM field types a Billing customer field cannot hold.
@@ -109,6 +99,8 @@ class ServiceBackend:
         return bool(profile and profile.client_id and profile.config_toml)
 
     def load_draft(self) -> SetupDraft:
+        from zsync_tui.sync.config import IntegrationConfig
+
         draft = SetupDraft()
         if self.prefill is not None:
             draft.connection = replace(self.prefill)
@@ -138,7 +130,7 @@ class ServiceBackend:
             linked_billing_org_ids=self._other_billing_orgs(profile.crm_org_id or ""),
         )
         if profile.config_toml:
-            _config_into_draft(IntegrationConfig.from_toml(profile.config_toml), draft)
+            config_into_draft(IntegrationConfig.from_toml(profile.config_toml), draft)
         return draft
 
     def _other_billing_orgs(self, crm_org_id: str) -> tuple[str, ...]:
@@ -162,6 +154,9 @@ class ServiceBackend:
         return SecretState(credentials.status(), credentials.source_of(SecretKind.REFRESH_TOKEN))
 
     def _request(self, form: ConnectionForm) -> ConnectRequest:
+        from zsync_tui.connection import ConnectRequest
+        from zsync_tui.zoho.oauth import Secret
+
         credentials = self.runtime.credentials
         client_secret = form.client_secret or credentials.get(SecretKind.CLIENT_SECRET) or ""
         token = form.token or credentials.get(SecretKind.REFRESH_TOKEN) or ""
@@ -182,6 +177,8 @@ class ServiceBackend:
         )
 
     def verify(self, form: ConnectionForm) -> ConnectionFacts:
+        from zsync_tui.connection import verify
+
         request = self._request(form)
         report, refresh_token = self._loop.run(verify(request, options=self.options))
         # A grant code works once: later calls use the refresh token it was exchanged for.
@@ -209,6 +206,8 @@ class ServiceBackend:
         )
 
     def store_connection(self, draft: SetupDraft) -> None:
+        from zsync_tui.connection import save, verify
+
         if self._verified is None:
             raise ValueError("verify the credentials first")
         request, refresh_token = self._verified
@@ -226,6 +225,8 @@ class ServiceBackend:
     # -- lookups over one set of clients -----------------------------------------------------
 
     async def _open(self) -> ZohoClients:
+        from zsync_tui.connection import open_clients
+
         if self._clients is None:
             stack = AsyncExitStack()
             self._clients = await stack.enter_async_context(
@@ -258,6 +259,10 @@ class ServiceBackend:
         )
 
     def field_catalogue(self, draft: SetupDraft) -> FieldCatalogue:
+        from zsync_tui.connection import load_profile
+        from zsync_tui.sync.config import default_field_map
+        from zsync_tui.sync.field_defaults import BILLING_CUSTOMER_FIELDS, CUSTOM_FIELD_PREFIX
+
         module = "Contacts" if draft.module == "contacts" else "Accounts"
         profile = load_profile(self.runtime)
 
@@ -311,6 +316,11 @@ class ServiceBackend:
     # -- plan, save, run ---------------------------------------------------------------------
 
     def plan(self, draft: SetupDraft) -> PlanSummary:
+        from zsync_tui.connection import load_profile
+        from zsync_tui.sync.config_checks import resolve_view
+        from zsync_tui.sync.engine import CustomerSync
+        from zsync_tui.sync.ledger import Ledger
+
         config = draft_config(draft, with_triggers=False)
         profile = load_profile(self.runtime)
         # The admin's verdicts so far count: a linked match plans as a link, a rejected one
@@ -355,12 +365,16 @@ class ServiceBackend:
         return plan_summary(report, names)
 
     def save(self, draft: SetupDraft) -> None:
+        from zsync_tui.sync.service import SyncService
+
         config = draft_config(draft, with_triggers=True)
         service = SyncService(self.runtime, options=self.options)
         self._loop.run(service.save_config(config))
         self._record_decisions(draft.matches)
 
     def _record_decisions(self, rows: list[DuplicateRow]) -> None:
+        from zsync_tui.connection import load_profile
+
         """Keep the admin's verdict on each match, so the run links or creates accordingly."""
         decided = [row for row in rows if row.accepted is not None]
         if not decided:
@@ -390,6 +404,8 @@ class ServiceBackend:
                 session.add(match)
 
     def run_sync(self, progress: ProgressCallback) -> tuple[str, SyncCounts, str]:
+        from zsync_tui.sync.service import SyncService
+
         def forward(event: SyncProgress) -> None:
             progress(event.phase.replace("_", " "), event.done, event.total)
 
@@ -407,90 +423,3 @@ class ServiceBackend:
         )
         message = report.message or "; ".join(report.error_messages[:3])
         return report.status, counts, message
-
-
-def draft_config(draft: SetupDraft, *, with_triggers: bool) -> IntegrationConfig:
-    """The engine's configuration from the draft (ConfigError names any refused key)."""
-    raw: dict[str, Any] = {
-        "module": draft.module or "accounts",
-        "include_contacts_without_account": draft.include_contacts_without_account,
-        "direction": draft.direction or "fetch_from_crm",
-        "duplicates": draft.duplicates or "review",
-        "field_map": [
-            {"crm": p.crm, "billing": p.billing, "direction": p.direction, "policy": p.policy}
-            for p in draft.field_map
-        ],
-    }
-    if draft.module != "contacts" and draft.account_view:
-        raw["account_view"] = draft.account_view
-    if draft.module != "accounts" and draft.contact_view:
-        raw["contact_view"] = draft.contact_view
-    if with_triggers and draft.triggers.enabled:
-        raw["triggers"] = TriggerConfig.model_validate(_trigger_table(draft.triggers)).model_dump()
-    return IntegrationConfig.from_mapping(raw)
-
-
-def _trigger_table(choices: TriggerChoices) -> dict[str, Any]:
-    table: dict[str, Any] = {"enabled": choices.enabled}
-    if choices.quote_create_stages:
-        table["quote_create_stages"] = list(choices.quote_create_stages)
-    if choices.quote_accept_stage:
-        table["quote_accept_stage"] = choices.quote_accept_stage
-    if choices.quote_decline_stage:
-        table["quote_decline_stage"] = choices.quote_decline_stage
-    table["invoice_on_won"] = choices.invoice_on_won
-    table["void_on_lost"] = choices.void_on_lost
-    return table
-
-
-def _config_into_draft(config: IntegrationConfig, draft: SetupDraft) -> None:
-    draft.module = config.module
-    draft.include_contacts_without_account = config.include_contacts_without_account
-    draft.direction = config.direction
-    draft.duplicates = config.duplicates
-    draft.account_view = config.account_view or ""
-    draft.contact_view = config.contact_view or ""
-    draft.field_map = [
-        FieldPair(e.crm, e.billing, e.direction, e.policy or config.default_policy)
-        for e in config.effective_field_map()
-    ]
-    draft.field_map_module = config.module
-    if config.triggers is not None:
-        saved = config.triggers.model_dump()
-        draft.triggers = TriggerChoices(
-            enabled=bool(saved.get("enabled", True)),
-            quote_create_stages=list(saved.get("quote_create_stages") or []),
-            quote_accept_stage=str(saved.get("quote_accept_stage") or ""),
-            quote_decline_stage=str(saved.get("quote_decline_stage") or ""),
-            invoice_on_won=bool(saved.get("invoice_on_won")),
-            void_on_lost=bool(saved.get("void_on_lost")),
-        )
-
-
-def plan_summary(report: RunReport, billing_names: dict[str, str] | None = None) -> PlanSummary:
-    """The dry run's report as the Duplicates and Review steps show it."""
-    matches = tuple(
-        DuplicateRow(
-            crm_id=item.crm_id or "",
-            crm_name=item.name or item.crm_id or "",
-            billing_id=item.billing_id or "",
-            billing_name=(billing_names or {}).get(item.billing_id or "")
-            or f"customer {item.billing_id}",
-            score=item.score or 0.0,
-            reasons=", ".join(item.reasons),
-            crm_module=item.crm_module or "Accounts",
-        )
-        for item in report.items
-        if item.score is not None and item.crm_id and item.billing_id
-    )
-    return PlanSummary(
-        create_in_billing=report.created.get("billing", 0),
-        create_in_crm=report.created.get("crm", 0),
-        update_in_billing=report.updated.get("billing", 0),
-        update_in_crm=report.updated.get("crm", 0),
-        link=report.linked,
-        skip=report.skipped,
-        conflicts=report.conflicts,
-        matches=matches,
-        skip_reasons=tuple(sorted(report.skipped_by_reason.items())),
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +39,8 @@ class Terminal:
             ],
             check=True,
         )
+        # Keep the pane after zsync exits, so a crash leaves its traceback on screen.
+        subprocess.run(["tmux", "set-option", "-t", self.name, "remain-on-exit", "on"])
 
     def screen(self) -> str:
         return subprocess.run(
@@ -46,7 +49,7 @@ class Terminal:
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
+            subprocess.run(["tmux", "send-keys", "-t", self.name, key], capture_output=True)
             time.sleep(0.15)  # one key at a time, as a person types
 
     def wait_for(self, text: str, timeout: float = 10.0) -> str:
@@ -58,10 +61,10 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
 
-    def advance_until(self, text: str, attempts: int = 8) -> str:
-        """Press Next until `text` shows (a step asked to wait says so and stays put)."""
+    def advance_until(self, text: str, key: str = "C-n", attempts: int = 8) -> str:
+        """Press `key` (Next) until `text` shows (a step asked to wait says so, stays put)."""
         for _ in range(attempts):
-            self.keys("C-n")
+            self.keys(key)
             try:
                 return self.wait_for(text, timeout=2.0)
             except AssertionError:
@@ -93,11 +96,12 @@ def test_demo_in_a_real_terminal_reaches_the_synced_counts(tmp_path: Path) -> No
         terminal.advance_until("Sync only the records of a CRM view")
         terminal.advance_until("Map CRM fields to Billing fields")
         terminal.advance_until("Turn deal stages into quotes and invoices")
-        terminal.advance_until("the first sync would")
-        terminal.keys("Enter")  # on "Save and Sync" (ctrl+s may be taken by XON/XOFF)
-        screen = terminal.wait_for("created in Billing", timeout=20)
-        line = next(row for row in screen.splitlines() if "created in Billing" in row)
-        assert int(line.split()[-1]) > 0, screen
+        terminal.advance_until("Dry run (nothing written yet)")
+        # Enter on the focused "Save and Sync" (ctrl+s may be eaten as XOFF by a terminal).
+        terminal.advance_until("Sav", key="Enter")  # "Saved. Syncing…", then the result
+        screen = terminal.wait_for("created in Billing", timeout=30)
+        created = re.search(r"created in Billing\s+(\d+)", screen)
+        assert created is not None and int(created.group(1)) > 0, screen
         assert "Sync ok" in screen or "Sync finished with errors" in screen, screen
         assert time.monotonic() - started < 60
     finally:

@@ -35,3 +35,21 @@ async def test_keyboard_walk_reaches_save_and_sync_and_shows_the_result(
     assert len(links) > 0
     stored = {user for (_service, user) in memory_keyring.entries}
     assert stored == {"default:client_secret", "default:refresh_token"}
+
+
+async def test_next_pressed_twice_in_a_row_moves_one_step(
+    make_demo_app: Callable[..., ZsyncApp], flow: Any
+) -> None:
+    from zsync_tui.messages import StepCompleted
+
+    app = make_demo_app()
+    async with app.run_test(size=flow.size) as pilot:
+        await flow.walk_to(pilot, "module")
+        await pilot.press("enter")
+        # Both reach the App before the Direction step takes over, as with fast typing.
+        app.screen.action_next()
+        app.post_message(StepCompleted("module"))
+        await flow.settle(pilot)
+        assert flow.step(app) == "direction"
+        steps = [getattr(screen, "STEP_ID", "") for screen in app.screen_stack]
+        assert steps.count("direction") == 1, steps

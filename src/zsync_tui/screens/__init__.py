@@ -2,31 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from zsync_tui.screens.step import SetupStep
     from zsync_tui.setup_flow import StepId
 
+STEP_CLASSES: dict[str, tuple[str, str]] = {
+    "connect": ("connect", "ConnectStep"),
+    "module": ("module", "ModuleStep"),
+    "direction": ("direction", "DirectionStep"),
+    "duplicates": ("duplicates", "DuplicatesStep"),
+    "view": ("view", "ViewStep"),
+    "field_mapping": ("field_mapping", "FieldMappingStep"),
+    "triggers": ("triggers", "TriggersStep"),
+    "review": ("review", "ReviewStep"),
+}
 
-def step_screens() -> dict[StepId, type[SetupStep]]:
-    """The screen class of each setup step (imported on first use, to start fast)."""
-    from zsync_tui.screens.connect import ConnectStep
-    from zsync_tui.screens.direction import DirectionStep
-    from zsync_tui.screens.duplicates import DuplicatesStep
-    from zsync_tui.screens.field_mapping import FieldMappingStep
-    from zsync_tui.screens.module import ModuleStep
-    from zsync_tui.screens.review import ReviewStep
-    from zsync_tui.screens.triggers import TriggersStep
-    from zsync_tui.screens.view import ViewStep
 
-    return {
-        "connect": ConnectStep,
-        "module": ModuleStep,
-        "direction": DirectionStep,
-        "duplicates": DuplicatesStep,
-        "view": ViewStep,
-        "field_mapping": FieldMappingStep,
-        "triggers": TriggersStep,
-        "review": ReviewStep,
-    }
+def step_screen(step: StepId) -> type[SetupStep]:
+    """The screen class of one setup step, imported when the flow first reaches it (so the
+    first screen paints without loading the other seven)."""
+    module_name, class_name = STEP_CLASSES[step]
+    module = importlib.import_module(f"zsync_tui.screens.{module_name}")
+    return cast("type[SetupStep]", getattr(module, class_name))

@@ -131,6 +131,7 @@ class ReviewStep(SetupStep):
             )
             self.query_one("#plan", Static).update(plan_table(event.value))
             self.show_problems([])
+            self.query_one("#save-sync", Button).focus()
         elif event.what == "save":
             if not self.sync_now:
                 self._finish(
