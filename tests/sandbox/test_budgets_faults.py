@@ -52,7 +52,7 @@ def test_editions_set_credits_and_concurrency(zoho_factory) -> None:
 
 def test_concurrency_limit_refuses_the_extra_call(zoho_factory) -> None:
     # Latency is served inside admission: a slow call holds its slot, as on Zoho.
-    zoho = zoho_factory(crm_edition="free", latency_ms=400)
+    zoho = zoho_factory(crm_edition="free", latency_ms=1200)
     results: list[int] = []
 
     def call() -> None:
