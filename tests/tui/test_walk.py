@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import select
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from zsync_tui.app import ZsyncApp
 from zsync_tui.store import Profile, RecordLink
@@ -53,3 +53,30 @@ async def test_next_pressed_twice_in_a_row_moves_one_step(
         assert flow.step(app) == "direction"
         steps = [getattr(screen, "STEP_ID", "") for screen in app.screen_stack]
         assert steps.count("direction") == 1, steps
+
+
+async def test_once_configured_zsync_opens_on_the_integration_and_credentials_can_be_updated(
+    make_demo_app: Callable[..., ZsyncApp], flow: Any
+) -> None:
+    first = make_demo_app()
+    async with first.run_test(size=flow.size) as pilot:
+        await flow.walk_to(pilot, "review")
+        await pilot.press("ctrl+l")  # Save and Sync Later
+        await flow.settle(pilot)
+    again = make_demo_app(prefill=False)
+    async with again.run_test(size=flow.size) as pilot:
+        await flow.settle(pilot)
+        assert again.current_mode == "operate"
+        again.open_setup(("connect",))
+        await flow.settle(pilot)
+        assert flow.step(again) == "connect"
+        screen = again.screen
+        # Stored secrets are never shown again: the fields stay empty and say where they are.
+        for field in ("#client-secret", "#token"):
+            assert screen.query_one(field, Input).value == ""
+            assert screen.query_one(field, Input).placeholder == "stored in the keyring"
+        assert screen.query_one("#client-id", Input).value  # not secret, kept in the profile
+        await flow.next(pilot)  # verifies with the stored secrets
+        assert flow.problems(again) == []
+        await flow.next(pilot)  # stores them again, and leaves the one-step flow
+        assert again.current_mode == "operate"
