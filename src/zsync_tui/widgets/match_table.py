@@ -64,10 +64,15 @@ class MatchTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.rows: list[DuplicateRow] = []
         self.cursor = 0
+        # Kept up to date as rows are decided, so no keypress walks all the rows to count.
+        self._accepted = 0
+        self._rejected = 0
 
     def load(self, rows: list[DuplicateRow]) -> None:
         """Show these rows (the list is shared, so decisions land in the caller's draft)."""
         self.rows = rows
+        self._accepted = sum(1 for r in rows if r.accepted is True)
+        self._rejected = sum(1 for r in rows if r.accepted is False)
         self.cursor = min(self.cursor, max(len(rows) - 1, 0))
         width = max((len(format_row(r)) for r in rows[:200]), default=len(HEADER))
         self.virtual_size = Size(width, len(rows))
@@ -90,9 +95,14 @@ class MatchTable(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
     def counts(self) -> tuple[int, int, int]:
-        accepted = sum(1 for r in self.rows if r.accepted is True)
-        rejected = sum(1 for r in self.rows if r.accepted is False)
-        return accepted, rejected, len(self.rows) - accepted - rejected
+        """(to link, rejected, undecided)."""
+        undecided = len(self.rows) - self._accepted - self._rejected
+        return self._accepted, self._rejected, undecided
+
+    def _set(self, row: DuplicateRow, accepted: bool | None) -> None:
+        self._accepted += (accepted is True) - (row.accepted is True)
+        self._rejected += (accepted is False) - (row.accepted is False)
+        row.accepted = accepted
 
     def _changed(self) -> None:
         self.refresh()
@@ -119,19 +129,21 @@ class MatchTable(ScrollView, can_focus=True):
 
     def action_decide(self, accepted: bool) -> None:
         if self.rows:
-            self.rows[self.cursor].accepted = accepted
+            self._set(self.rows[self.cursor], accepted)
             self._move_to(self.cursor + 1)
             self._changed()
 
     def action_flip(self) -> None:
         if self.rows:
             row = self.rows[self.cursor]
-            row.accepted = not row.accepted if row.accepted is not None else True
+            self._set(row, not row.accepted if row.accepted is not None else True)
             self._changed()
 
     def action_decide_all(self, accepted: bool) -> None:
         for row in self.rows:
             row.accepted = accepted
+        self._accepted = len(self.rows) if accepted else 0
+        self._rejected = 0 if accepted else len(self.rows)
         self._changed()
 
     def on_focus(self) -> None:
