@@ -80,3 +80,37 @@ async def test_once_configured_zsync_opens_on_the_integration_and_credentials_ca
         assert flow.problems(again) == []
         await flow.next(pilot)  # stores them again, and leaves the one-step flow
         assert again.current_mode == "operate"
+
+
+async def test_accounts_and_contacts_pick_a_view_each_from_the_crm(
+    make_demo_app: Callable[..., ZsyncApp], flow: Any
+) -> None:
+    from textual.widgets import Checkbox, Select
+
+    app = make_demo_app()
+    async with app.run_test(size=flow.size) as pilot:
+        await flow.walk_to(pilot, "module")
+        await pilot.press("down", "down", "enter")  # Accounts & their Contacts
+        app.screen.query_one("#include-orphans", Checkbox).value = True
+        await flow.next(pilot)
+        await pilot.press("enter")  # Fetch from CRM
+        await flow.next(pilot)
+        await flow.walk_to(pilot, "view")
+        accounts = app.screen.query_one("#view-Accounts", Select)
+        contacts = app.screen.query_one("#view-Contacts", Select)
+        listed = [v for _label, v in contacts._options if isinstance(v, str) and v != "__all__"]
+        assert len(listed) >= 2  # what the CRM lists for Contacts, predefined and user-made
+        assert accounts.value == "__all__"
+        contacts.value = listed[0]  # the first view the CRM listed
+        await flow.next(pilot)
+        assert app.draft.contact_view == listed[0] and app.draft.account_view == ""
+        await flow.walk_to(pilot, "review")
+        await pilot.press("ctrl+l")  # Save and Sync Later: the view is checked against the CRM
+        await flow.settle(pilot)
+        assert flow.problems(app) == []
+    with app.runtime.store.read() as session:
+        saved = session.exec(select(Profile)).one()
+    assert saved.config_toml is not None
+    assert 'module = "accounts_and_contacts"' in saved.config_toml
+    assert "include_contacts_without_account = true" in saved.config_toml
+    assert f'contact_view = "{listed[0]}"' in saved.config_toml
