@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlmodel import col, select
 
-from zsync_tui.operate_queries import (
+from zsync_tui.operate_queries import StoreQueries
+from zsync_tui.operate_rows import (
     Budget,
     ConflictRow,
     CustomerFilter,
@@ -34,7 +35,6 @@ from zsync_tui.operate_queries import (
     Health,
     JournalRow,
     RunSummary,
-    StoreQueries,
 )
 from zsync_tui.runtime import Runtime
 from zsync_tui.store import Conflict, DuplicateMatch, RecordLink
@@ -51,8 +51,6 @@ BILLING_DAILY_CALLS = 2_500
 #: CRM credits per rolling 24 h of the lowest edition, used when the edition is unknown.
 CRM_DAILY_CREDITS = 5_000
 LINK_COLUMNS = ("crm_module", "crm_id", "billing_entity", "billing_id", "origin", "state")
-
-SearchMode = Literal["contacts", "accounts"]
 
 
 class NotAvailable(RuntimeError):
@@ -125,8 +123,7 @@ class OperateBackend:
     # -- health, budget, history -----------------------------------------------------------
 
     def health(self) -> Health:
-        config = self.config()
-        return self.queries.health(config.enabled, config.interval_seconds)
+        return self.queries.health(self.service.status(), self.config().interval_seconds)
 
     def budget(self, now: datetime | None = None) -> Budget:
         return self.queries.budget(now or self.clock(), CRM_DAILY_CREDITS, BILLING_DAILY_CALLS)
@@ -304,27 +301,15 @@ class OperateBackend:
 
     # -- CRM search (blocks on the wire) ---------------------------------------------------
 
-    def search_crm(self, mode: SearchMode, text: str) -> list[dict[str, Any]]:
-        """Contacts by first or last name, or accounts by name; each with `imported`."""
-        found: list[dict[str, Any]] = self._engine_call(
-            "search_crm",
-            "Searching CRM",
-            text,
-            module="Contacts" if mode == "contacts" else "Accounts",
-        )
+    def search_crm(self, text: str) -> list[dict[str, Any]]:
+        """CRM records matching `text` (contacts by name in contacts mode, else accounts by
+        name with their contacts); each says whether it is `linked` already (blocks)."""
+        found: list[dict[str, Any]] = self._engine_call("crm_search", "Searching CRM", text)
         return found
 
-    def account_contacts(self, account_id: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = self._engine_call(
-            "account_contacts", "Listing an account's contacts", account_id
-        )
-        return found
-
-    def import_crm(self, module: str, crm_id: str) -> RunReport:
-        """Bring one CRM record into Billing now and link it."""
-        report: RunReport = self._engine_call(
-            "import_crm", "Importing a CRM record", crm_id, module=module
-        )
+    def import_crm(self, crm_id: str) -> RunReport:
+        """Bring one CRM record into Billing now and link it (the duplicate rules apply)."""
+        report: RunReport = self._engine_call("crm_import", "Importing a CRM record", crm_id)
         return report
 
     # -- deals -----------------------------------------------------------------------------

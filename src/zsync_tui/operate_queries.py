@@ -1,20 +1,37 @@
 """What the operating screens show, read from the state store in short read transactions.
 
-Plain dataclasses out, SQL in; no textual and no wire. `OperateBackend` (operate_backend.py)
+Rows (operate_rows.py) out, SQL in; no textual and no wire. `OperateBackend` (operate_backend.py)
 builds on these and adds the calls that reach Zoho through the sync service.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
+from zsync_tui.operate_rows import (
+    Budget,
+    ConflictRow,
+    CustomerFilter,
+    CustomerRow,
+    DuplicateRow,
+    DuplicateState,
+    ErrorGroup,
+    FieldValues,
+    Health,
+    JournalRow,
+    RunSummary,
+    as_utc,
+    customer_row,
+    journal_row,
+    link_name,
+    run_summary,
+    text_value,
+)
 from zsync_tui.store import (
     Conflict,
     DuplicateMatch,
@@ -24,206 +41,7 @@ from zsync_tui.store import (
     Store,
     SyncRun,
 )
-
-CustomerFilter = Literal["all", "from_crm", "linked", "unlinked", "failing"]
-CUSTOMER_FILTERS: tuple[CustomerFilter, ...] = ("all", "from_crm", "linked", "unlinked", "failing")
-DuplicateState = Literal["waiting", "approved", "rejected", "all"]
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive; they were written in UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def link_name(link: RecordLink) -> str:
-    """The party's name as last synced, else its CRM id."""
-    try:
-        values = json.loads(link.last_values_json or "{}")
-    except json.JSONDecodeError:
-        values = {}
-    for side in ("crm", "base", "billing"):
-        name = (values.get(side) or {}).get("display_name")
-        if isinstance(name, str) and name.strip():
-            return name
-    return link.crm_id
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One run as the dashboard and the history list show it."""
-
-    id: int
-    kind: str
-    dry_run: bool
-    status: str
-    started_at: datetime
-    finished_at: datetime | None
-    crm_calls: int
-    billing_calls: int
-    write_calls: int
-    error_count: int
-    message: str | None
-    counts: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def duration_s(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return max(0.0, (self.finished_at - self.started_at).total_seconds())
-
-
-def run_summary(row: SyncRun) -> RunSummary:
-    try:
-        counts = json.loads(row.counts_json or "{}")
-    except json.JSONDecodeError:
-        counts = {}
-    return RunSummary(
-        id=int(row.id or 0),
-        kind=row.kind,
-        dry_run=row.dry_run,
-        status=row.status,
-        started_at=as_utc(row.started_at) or row.started_at,
-        finished_at=as_utc(row.finished_at),
-        crm_calls=row.crm_calls,
-        billing_calls=row.billing_calls,
-        write_calls=row.write_calls,
-        error_count=row.error_count,
-        message=row.message,
-        counts=counts,
-    )
-
-
-@dataclass(frozen=True)
-class Health:
-    """In sync, excluded and failing (by reason), what waits for the admin, and the runs."""
-
-    enabled: bool
-    in_sync: int
-    crm_deleted: int
-    excluded: dict[str, int]
-    failing: dict[str, int]
-    conflicts_waiting: int
-    duplicates_waiting: int
-    last_run: RunSummary | None
-    last_success_at: datetime | None
-    next_run_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Budget:
-    """API calls zsync's own runs spent, against the daily allowances."""
-
-    crm_used_24h: int
-    crm_limit: int | None
-    billing_used_today: int
-    billing_limit: int
-    hourly_calls: tuple[int, ...]  # oldest hour first, 24 buckets ending now
-
-
-@dataclass(frozen=True)
-class ConflictRow:
-    """An open conflict with the record it belongs to."""
-
-    id: int
-    link_id: int
-    name: str
-    field: str
-    base_value: str | None
-    crm_value: str | None
-    billing_value: str | None
-    crm_module: str
-    crm_id: str
-    billing_id: str
-
-
-@dataclass(frozen=True)
-class FieldValues:
-    """One field of a linked pair: last synced, CRM and Billing values, and whether it waits."""
-
-    field: str
-    base: str | None
-    crm: str | None
-    billing: str | None
-    conflict_id: int | None = None
-
-
-@dataclass(frozen=True)
-class DuplicateRow:
-    """A CRM record and a Billing customer that look like the same party."""
-
-    id: int
-    crm_module: str
-    crm_id: str
-    billing_id: str
-    score: float
-    reasons: str
-    state: str
-
-
-@dataclass(frozen=True)
-class CustomerRow:
-    """A linked (or formerly linked) customer."""
-
-    link_id: int
-    name: str
-    crm_module: str
-    crm_id: str
-    billing_id: str
-    origin: str
-    state: str
-    last_synced_at: datetime | None
-    conflicts: int = 0
-
-
-@dataclass(frozen=True)
-class JournalRow:
-    """One remote write, with the values before and after."""
-
-    id: int
-    run_id: int | None
-    side: str
-    entity: str
-    remote_id: str | None
-    action: str
-    before: str | None
-    after: str | None
-    at: datetime
-
-
-@dataclass(frozen=True)
-class ErrorGroup:
-    """Errors of a run sharing one reason, with the records they hit."""
-
-    reason: str
-    records: tuple[tuple[str, str | None, str], ...]  # (side, record id, message)
-
-
-@dataclass(frozen=True)
-class DealRow:
-    """A deal with what it is linked to and what its triggers did."""
-
-    deal_id: str
-    links: tuple[tuple[str, str, str], ...]  # (entity, billing id, origin)
-    actions: tuple[tuple[str, int, str, str | None], ...]  # (action, generation, state, error)
-    stage: str | None = None
-    skipped: str | None = None
-    locked: tuple[str, ...] = ()  # one line per document locked by a change in Billing
-
-
-def _journal_row(row: JournalEntry) -> JournalRow:
-    return JournalRow(
-        int(row.id or 0),
-        row.run_id,
-        row.side,
-        row.entity,
-        row.remote_id,
-        row.action,
-        row.before_json,
-        row.after_json,
-        as_utc(row.at) or row.at,
-    )
+from zsync_tui.sync.ledger import link_values
 
 
 class StoreQueries:
@@ -253,39 +71,26 @@ class StoreQueries:
         ).all()
         return dict(sorted(((reason, int(n)) for reason, n in rows), key=lambda kv: -kv[1]))
 
-    def health(self, enabled: bool, interval_s: int) -> Health:
-        pid = self.profile_id
+    def health(self, status: dict[str, Any], interval_s: int) -> Health:
+        """The service's counts (`SyncService.status()`) with the last runs and the errors of
+        the last one grouped by reason."""
         with self.store.read() as session:
-            states = dict(
-                session.exec(
-                    select(RecordLink.state, func.count())
-                    .where(RecordLink.profile_id == pid)
-                    .group_by(RecordLink.state)
-                ).all()
-            )
-            conflicts = session.exec(
-                select(func.count()).where(Conflict.profile_id == pid, Conflict.state == "open")
-            ).one()
-            waiting = session.exec(
-                select(func.count()).where(
-                    DuplicateMatch.profile_id == pid, DuplicateMatch.state == "waiting"
-                )
-            ).one()
             last = self.last_run(session)
             last_ok = self.last_run(session, ok_only=True)
             failing = self.failing_by_reason(session, int(last.id or 0)) if last else {}
         summary = run_summary(last) if last else None
+        enabled = bool(status.get("enabled", True))
         next_run = None
         if enabled and summary and summary.finished_at:
             next_run = summary.finished_at + timedelta(seconds=interval_s)
         return Health(
             enabled=enabled,
-            in_sync=int(states.get("linked", 0)),
-            crm_deleted=int(states.get("crm_deleted", 0)),
-            excluded=dict((summary.counts.get("skipped_by_reason") or {}) if summary else {}),
+            in_sync=int(status.get("in_sync", 0)),
+            crm_deleted=int(status.get("crm_deleted", 0)),
+            excluded=dict(status.get("excluded") or {}),
             failing=failing,
-            conflicts_waiting=int(conflicts),
-            duplicates_waiting=int(waiting),
+            conflicts_waiting=int(status.get("conflicts_waiting", 0)),
+            duplicates_waiting=int(status.get("duplicates_waiting", 0)),
             last_run=summary,
             last_success_at=as_utc(last_ok.finished_at) if last_ok else None,
             next_run_at=next_run,
@@ -344,7 +149,7 @@ class StoreQueries:
             query = query.where(col(JournalEntry.remote_id).in_(remote_ids))
         with self.store.read() as session:
             rows = session.exec(query.order_by(col(JournalEntry.id).desc()).limit(limit)).all()
-        return [_journal_row(row) for row in rows]
+        return [journal_row(row) for row in rows]
 
     # -- conflicts -------------------------------------------------------------------------
 
@@ -381,11 +186,8 @@ class StoreQueries:
             ).all()
         if link is None or link.profile_id != self.profile_id:
             return []
-        try:
-            values = json.loads(link.last_values_json or "{}")
-        except json.JSONDecodeError:
-            values = {}
-        base, crm, billing = (dict(values.get(k) or {}) for k in ("base", "crm", "billing"))
+        values = link_values(link)
+        base, crm, billing = values["base"], values["crm"], values["billing"]
         waiting = {
             row.field: FieldValues(
                 row.field, row.base_value, row.crm_value, row.billing_value, row.id
@@ -394,7 +196,12 @@ class StoreQueries:
         }
         names = sorted((set(base) | set(crm) | set(billing)) - set(waiting))
         agreed = [
-            FieldValues(name, _text(base.get(name)), _text(crm.get(name)), _text(billing.get(name)))
+            FieldValues(
+                name,
+                text_value(base.get(name)),
+                text_value(crm.get(name)),
+                text_value(billing.get(name)),
+            )
             for name in names
         ]
         return [*waiting.values(), *agreed]
@@ -507,23 +314,3 @@ class StoreQueries:
         fields = self.link_fields(link_id)
         waiting = sum(1 for f in fields if f.conflict_id is not None)
         return customer_row(link, waiting), fields
-
-
-def customer_row(link: RecordLink, conflicts: int) -> CustomerRow:
-    return CustomerRow(
-        int(link.id or 0),
-        link_name(link),
-        link.crm_module,
-        link.crm_id,
-        link.billing_id,
-        link.origin,
-        link.state,
-        as_utc(link.last_synced_at),
-        conflicts,
-    )
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

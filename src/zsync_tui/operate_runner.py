@@ -26,7 +26,7 @@ from textual.worker import Worker
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_backend import NotAvailable, OperateBackend
-from zsync_tui.operate_queries import Budget, Health
+from zsync_tui.operate_rows import Budget, Health
 from zsync_tui.sync.events import RunReport, SyncProgress
 
 log = logging.getLogger(__name__)

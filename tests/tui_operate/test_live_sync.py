@@ -1,16 +1,17 @@
-"""Against the sandbox, with the keyboard alone: watch a sync live, dry run, cancel, link a
-deal to an invoice, and what fetch one / search CRM say while the engine lacks them."""
+"""Against the sandbox, with the keyboard alone: watch a sync live, dry run, cancel, fetch one
+contact, import a CRM account found by search, link a deal to an invoice."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlmodel import func, select
+from textual.widgets import DataTable
 
 from zsync_tui.connection import open_clients
 from zsync_tui.store import DealLink, RecordLink, SyncRun
 from zsync_tui.sync.service import SyncService
+from zsync_tui.widgets.paged_table import PagedTable
 from zsync_tui.widgets.progress_panel import ProgressPanel
 
 
@@ -115,17 +116,49 @@ async def test_link_a_deal_to_an_invoice_of_its_customer(live: Any, keys: Any) -
     )
 
 
-async def test_fetch_one_and_crm_search_say_what_is_missing(live: Any, keys: Any) -> None:
-    await asyncio.to_thread(lambda: asyncio.run(SyncService(live.runtime).run()))
+async def test_fetch_this_contact_from_crm_on_the_customer_page(live: Any, keys: Any) -> None:
+    await SyncService(live.runtime).run()
+    with live.runtime.store.read() as session:
+        link = session.exec(
+            select(RecordLink).where(RecordLink.crm_module == "Accounts").order_by(RecordLink.id)
+        ).first()
+    assert link is not None
+    record = live.world.crm["Accounts"].records[link.crm_id]
+    record["Account_Name"] = "Renamed In CRM Ltd"  # an edit the next full sync would bring
     app = live.app()
     async with app.run_test(size=keys.size) as pilot:
         await keys.settle(pilot)
-        await keys.press(pilot, "u", "enter")
+        await keys.press(pilot, "u")
+        table = app.screen.query_one(PagedTable)
+        while table.current_key != str(link.id):
+            await keys.press(pilot, "down")
+        await keys.press(pilot, "enter")
         assert keys.screen_name(pilot) == "CustomerDetailScreen"
         await keys.press(pilot, "f")
-        await keys.press(pilot, "escape", "escape", "s")
-        await pilot.press(*"Acme")
+        assert any(n.startswith("Fetched from Zoho CRM: ") for n in keys.notes(pilot))
+        assert "Renamed In CRM Ltd" in keys.text(pilot)
+    customer = live.world.customers[link.billing_id]
+    assert customer["display_name"] == "Renamed In CRM Ltd"
+
+
+async def test_search_crm_and_import_with_enter(live: Any, keys: Any) -> None:
+    plan = await SyncService(live.runtime).plan()  # an account no Billing customer resembles
+    new = sorted(i.crm_id or "" for i in plan.items if i.action == "create_in_billing")
+    target = live.world.crm["Accounts"].records[new[0]]
+    app = live.app()
+    async with app.run_test(size=keys.size) as pilot:
+        await keys.settle(pilot)
+        await keys.press(pilot, "s")
+        await pilot.press(*str(target["Account_Name"]))
         await keys.press(pilot, "enter")
-        notes = " ".join(keys.notes(pilot))
-    assert "SyncService.fetch_one (issue 5)" in notes
-    assert "SyncService.search_crm (issue 5)" in notes
+        assert str(target["id"]) in keys.text(pilot, "#results")
+        table = app.screen.query_one("#results", DataTable)
+        while table.get_row_at(table.cursor_row)[2] != str(target["id"]):
+            await keys.press(pilot, "down")
+        await keys.press(pilot, "enter")  # the account's contacts
+        assert "Contacts of" in keys.text(pilot, "#where")
+        await keys.press(pilot, "enter")  # import the account
+        assert any(n.startswith("Import: 1 created") for n in keys.notes(pilot))
+    with live.runtime.store.read() as session:
+        linked = session.exec(select(RecordLink).where(RecordLink.crm_id == str(target["id"])))
+        assert linked.first() is not None

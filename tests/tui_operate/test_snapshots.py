@@ -65,6 +65,8 @@ def test_dry_run_snapshot(make_operate_app: Callable[..., ZsyncApp], snap_compar
     async def show_plan(pilot: Pilot[None]) -> None:
         from zsync_tui.screens.dry_run import DryRunScreen
 
+        while type(pilot.app.screen).__name__ != "DashboardScreen":  # operate mode is up
+            await pilot.pause()
         await pilot.app.push_screen(DryRunScreen(report))
         await pilot.pause()
 

@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_queries import ConflictRow
+from zsync_tui.operate_rows import ConflictRow
 from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
 from zsync_tui.widgets.record_diff import RecordDiff
 

@@ -1,7 +1,8 @@
 """Search CRM for a record not yet imported, and import it with Enter.
 
-Contacts mode: by first or last name. Accounts modes: by account name; Enter on an account
-lists its contacts. `i` imports the highlighted account (or contact) as it is.
+Contacts mode: contacts by first or last name. Accounts modes: accounts by name; Enter on an
+account lists its contacts, and Enter there imports the account they belong to (in these
+modes the account is the customer and its contacts come with it).
 """
 
 from __future__ import annotations
@@ -11,22 +12,16 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_backend import SearchMode
-from zsync_tui.screens.operate_base import OperateScreen
-
-MODES: list[tuple[str, SearchMode]] = [("Contacts by name", "contacts"), ("Accounts", "accounts")]
+from zsync_tui.screens.operate_base import OperateScreen, describe_report
+from zsync_tui.sync.events import RunReport
 
 
 def record_name(record: dict[str, Any]) -> str:
-    for key in ("name", "Account_Name", "Full_Name", "Last_Name"):
-        value = record.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return str(record.get("id", "?"))
+    name = record.get("name")
+    return str(name) if name else str(record.get("id", "?"))
 
 
 class CrmSearchScreen(OperateScreen):
@@ -42,42 +37,48 @@ class CrmSearchScreen(OperateScreen):
         super().__init__()
         self.results: list[dict[str, Any]] = []
         self.account: dict[str, Any] | None = None
+        self.importing: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        with Horizontal(classes="filters"):
-            yield Select(MODES, value=self._default_mode(), allow_blank=False, id="mode")
-            yield Input(placeholder="name to search, then Enter", id="query")
-        yield Static("Type a name and press Enter.", id="where", classes="note")
+        yield Input(placeholder="a name to search in CRM, then Enter", id="query")
+        yield Static(self._mode_hint(), id="where", classes="note")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
-    def _default_mode(self) -> SearchMode:
+    def _mode_hint(self) -> str:
         try:
-            return "contacts" if self.backend.config().module == "contacts" else "accounts"
+            contacts = self.backend.config().module == "contacts"
         except Exception:
-            return "contacts"
+            contacts = False
+        if contacts:
+            return "Contacts by first or last name. Enter on a result imports it."
+        return "Accounts by name. Enter on an account lists its contacts; Enter again imports."
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Name", "Module", "CRM id", "Email", "In Billing")
+        table = self.query_one(DataTable)
+        for label, width in (
+            ("Name", 24),
+            ("Module", 8),
+            ("CRM id", 19),
+            ("Email", 12),
+            ("Linked", 6),
+        ):
+            table.add_column(label, width=width)
         self.query_one("#query", Input).focus()
-
-    @property
-    def mode(self) -> SearchMode:
-        return self.query_one("#mode", Select).value  # type: ignore[return-value]
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
 
     @on(Input.Submitted, "#query")
     def _search(self, event: Input.Submitted) -> None:
-        text, mode = event.value.strip(), self.mode
+        text = event.value.strip()
         if not text:
             self.tell("Type part of a name first.")
             return
         self.account = None
-        self.query_one("#where", Static).update(f"Searching CRM {mode} for {text!r}…")
-        self.runner.act(self, "search", lambda: self.backend.search_crm(mode, text))
+        self.query_one("#where", Static).update(f"Searching CRM for {text!r}…")
+        self.runner.act(self, "search", lambda: self.backend.search_crm(text))
 
     def show(self, records: list[dict[str, Any]], where: str) -> None:
         self.results = records
@@ -86,10 +87,10 @@ class CrmSearchScreen(OperateScreen):
         for record in records:
             table.add_row(
                 record_name(record),
-                str(record.get("module", "")),
+                str(record.get("module", "Contacts" if self.account else "")),
                 str(record.get("id", "")),
-                str(record.get("email") or record.get("Email") or ""),
-                "yes" if record.get("imported") else "no",
+                str(record.get("email") or ""),
+                "yes" if record.get("linked") else "no",
             )
         self.query_one("#where", Static).update(where)
         if records:
@@ -98,26 +99,32 @@ class CrmSearchScreen(OperateScreen):
     @on(DataTable.RowSelected)
     def _chosen(self, event: DataTable.RowSelected) -> None:
         record = self.results[event.cursor_row]
-        if self.mode == "accounts" and self.account is None:
+        if self.account is None and record.get("module") == "Accounts":
+            contacts = record.get("contacts")
+            if contacts is None:
+                self.tell("Too many accounts to list contacts: narrow the search, or press i.")
+                return
             self.account = record
-            account_id = str(record.get("id"))
-            self.runner.act(self, "contacts", lambda: self.backend.account_contacts(account_id))
+            self.show(
+                list(contacts),
+                f"Contacts of {record_name(record)} · Enter imports the account · Escape back",
+            )
             return
-        self.import_record(record)
+        self.import_record(self.account or record)
 
     def action_import_highlighted(self) -> None:
         table = self.query_one(DataTable)
         if self.results and 0 <= table.cursor_row < len(self.results):
-            self.import_record(self.results[table.cursor_row])
+            self.import_record(self.account or self.results[table.cursor_row])
 
     def import_record(self, record: dict[str, Any]) -> None:
-        if record.get("imported"):
-            self.tell(f"{record_name(record)} is already in Billing.")
+        if record.get("linked"):
+            self.tell(f"{record_name(record)} is already linked to a Billing customer.")
             return
-        module = str(record.get("module") or ("Contacts" if self.account else "Accounts"))
         crm_id = str(record.get("id"))
+        self.importing = crm_id
         self.tell(f"Importing {record_name(record)}…")
-        self.runner.act(self, "import", lambda: self.backend.import_crm(module, crm_id))
+        self.runner.act(self, "import", lambda: self.backend.import_crm(crm_id))
 
     def action_back(self) -> None:
         if self.account is not None:
@@ -131,12 +138,16 @@ class CrmSearchScreen(OperateScreen):
     def on_lookup_finished(self, event: LookupFinished) -> None:
         value = event.value
         if event.what == "search" and isinstance(value, list):
-            self.show(value, f"{len(value)} found · Enter imports" if value else "Nothing found.")
-        elif event.what == "contacts" and isinstance(value, list):
-            name = record_name(self.account or {})
-            self.show(value, f"Contacts of {name} · Enter imports · Escape back")
-        elif event.what == "import":
-            self.tell("Imported and linked.")
+            self.show(value, f"{len(value)} found · Enter chooses" if value else "Nothing found.")
+        elif event.what == "import" and isinstance(value, RunReport):
+            self.tell(f"Import: {describe_report(value)}", problem=bool(value.errors))
+            if not value.errors and (value.linked or sum(value.created.values())):
+                if self.account is not None and str(self.account.get("id")) == self.importing:
+                    self.account["linked"] = True
+                for record in self.results:
+                    if str(record.get("id")) == self.importing:
+                        record["linked"] = True
+                self.show(self.results, "Imported · type another name to search")
 
     def on_lookup_failed(self, event: LookupFailed) -> None:
         self.query_one("#where", Static).update(event.reason)

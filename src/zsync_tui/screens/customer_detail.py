@@ -11,8 +11,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_queries import CustomerRow
-from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.operate_rows import CustomerRow
+from zsync_tui.screens.operate_base import OperateScreen, describe_report
 from zsync_tui.sync.events import RunReport
 from zsync_tui.widgets.record_diff import RecordDiff
 
@@ -74,10 +74,10 @@ class CustomerDetailScreen(OperateScreen):
 
     def on_lookup_finished(self, event: LookupFinished) -> None:
         report = event.value
-        if isinstance(report, RunReport) and report.errors:
-            self.tell("; ".join(report.error_messages[:2]), problem=True)
-        else:
-            self.tell("Fetched from Zoho CRM.")
+        if isinstance(report, RunReport):
+            self.tell(
+                f"Fetched from Zoho CRM: {describe_report(report)}", problem=bool(report.errors)
+            )
         self.reload()
 
     def on_lookup_failed(self, event: LookupFailed) -> None:

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Select
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_queries import CUSTOMER_FILTERS, CustomerFilter, CustomerRow
+from zsync_tui.operate_rows import CUSTOMER_FILTERS, CustomerFilter, CustomerRow
 from zsync_tui.screens.operate_base import OperateScreen
 from zsync_tui.widgets.paged_table import PagedTable, PageRow
 

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
-from zsync_tui.operate_queries import Health
+from zsync_tui.operate_rows import Health
 from zsync_tui.operate_runner import (
     OperateRefreshed,
     OperateSyncFinished,

@@ -8,42 +8,14 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_queries import DealRow
-from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
+from zsync_tui.operate_rows import DealRow
+from zsync_tui.screens.ask_value import AskValue
+from zsync_tui.screens.operate_base import OperateScreen
 
 ENTITIES = ("estimate", "salesorder", "invoice")  # Billing's names; a quote is an estimate
-
-
-class AskLine(ModalScreen[str | None]):
-    """One line of input (`invoice INV-1`, a stage name); Escape cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, question: str, hint: str) -> None:
-        super().__init__()
-        self.question = question
-        self.hint = hint
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.question)
-            yield Input(placeholder=self.hint)
-            yield Static("Enter confirms · Escape cancels", classes="note")
-
-    def on_mount(self) -> None:
-        steady_cursor(self)
-
-    @on(Input.Submitted)
-    def _done(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 def parse_target(text: str) -> tuple[str, str]:
@@ -126,12 +98,14 @@ class DealsScreen(OperateScreen):
         def with_deal(deal_id: str | None) -> None:
             if deal_id:
                 self.app.push_screen(
-                    AskLine(f"Link deal {deal_id} to", "invoice ID, quote ID or salesorder ID"),
+                    AskValue(
+                        f"Link deal {deal_id} to", hint="invoice ID | estimate ID | salesorder ID"
+                    ),
                     lambda target: self._link(deal_id, target),
                 )
 
         if deal is None:
-            self.app.push_screen(AskLine("Which deal (CRM id)?", "deal id"), with_deal)
+            self.app.push_screen(AskValue("Which deal (CRM id)?", hint="deal id"), with_deal)
         else:
             with_deal(deal.deal_id)
 
@@ -161,7 +135,7 @@ class DealsScreen(OperateScreen):
         if deal is None:
             return
         self.app.push_screen(
-            AskLine(f"Simulate deal {deal.deal_id} moving to stage", "e.g. Closed Won"),
+            AskValue(f"Simulate deal {deal.deal_id} moving to stage", hint="e.g. Closed Won"),
             lambda stage: self._simulate(deal.deal_id, stage),
         )
 

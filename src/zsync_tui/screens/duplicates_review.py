@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_queries import DuplicateRow, DuplicateState
+from zsync_tui.operate_rows import DuplicateRow, DuplicateState
 from zsync_tui.screens.operate_base import OperateScreen
 from zsync_tui.widgets.paged_table import PagedTable, PageRow
 

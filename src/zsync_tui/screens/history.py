@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 
-from zsync_tui.operate_queries import RunSummary
+from zsync_tui.operate_rows import RunSummary
 from zsync_tui.screens.operate_base import OperateScreen
 
 SHORT_STATUS = {"finished_with_errors": "with errors", "budget_spent": "budget spent"}

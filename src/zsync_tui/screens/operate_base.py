@@ -20,6 +20,7 @@ from textual.widgets import Input
 from zsync_tui.operate_backend import OperateBackend
 from zsync_tui.operate_runner import OperateRunner, runner_for
 from zsync_tui.resources import stylesheet
+from zsync_tui.sync.events import RunReport
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -58,6 +59,21 @@ def open_operate_screen(app: App[object], name: str) -> None:
     ):
         app.pop_screen()
     app.push_screen(screen_type())
+
+
+def describe_report(report: RunReport) -> str:
+    """One line on what a fetch or an import did, from the engine's report."""
+    created = report.created["billing"] + report.created["crm"]
+    updated = report.updated["billing"] + report.updated["crm"]
+    parts = [
+        f"{created} created" if created else "",
+        f"{updated} updated" if updated else "",
+        f"{report.linked} linked" if report.linked else "",
+        f"{report.conflicts} conflicts" if report.conflicts else "",
+    ]
+    parts += [f"skipped: {reason}" for reason in report.skipped_by_reason]
+    parts += report.error_messages[:2]
+    return "; ".join(p for p in parts if p) or "nothing to change: both sides already agree"
 
 
 class OperateCommands(Provider):

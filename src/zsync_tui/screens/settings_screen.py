@@ -6,45 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
+from zsync_tui.screens.ask_value import AskValue
+from zsync_tui.screens.operate_base import OperateScreen
 
 if TYPE_CHECKING:
     from zsync_tui.app import ZsyncApp
-
-
-class AskValue(ModalScreen[str | None]):
-    """One value (an interval, a file path); Escape cancels."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, question: str, value: str) -> None:
-        super().__init__()
-        self.question = question
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.question)
-            yield Input(value=self.value)
-            yield Static("Enter confirms · Escape cancels", classes="note")
-
-    def on_mount(self) -> None:
-        steady_cursor(self)
-
-    @on(Input.Submitted)
-    def _done(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class SettingsScreen(OperateScreen):

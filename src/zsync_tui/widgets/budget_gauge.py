@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from zsync_tui.operate_queries import Budget
+from zsync_tui.operate_rows import Budget
 
 BAR_WIDTH = 20
 

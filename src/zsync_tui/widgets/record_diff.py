@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from zsync_tui.operate_queries import FieldValues
+from zsync_tui.operate_rows import FieldValues
 
 
 def shown(value: str | None) -> Text:

@@ -1,0 +1,217 @@
+"""Key-to-render latency of the operating screens while a 50k-record sync runs (target: p95
+≤ 100 ms).
+
+The sandbox runs in its own process (it stands for Zoho, across the network) with 50,000 CRM
+accounts; the sync runs as the TUI runs it, on a thread of the App's worker, in this process.
+While it runs, keys walk the dashboard, the duplicates table, customers, history and the
+conflicts screen. Each sample is the time from sending a key to the first frame written
+after the key was handled. Prints JSON.
+
+    .venv/bin/python benchmarks/bench_tui_latency.py [--records 50000] [--keys 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+import keyring
+import keyring.backend
+
+TARGET_P95_MS = 100.0
+WALK = (
+    "d", "down", "down", "down", "right_square_bracket", "down", "escape",
+    "u", "down", "down", "right_square_bracket", "escape",
+    "h", "down", "escape",
+    "c", "escape",
+    "down", "up",
+)  # fmt: skip
+
+
+class ProcessKeyring(keyring.backend.KeyringBackend):
+    """Secrets for this one process (the sandbox's throwaway credentials)."""
+
+    priority = 0  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.entries.pop((service, username), None)
+
+
+def start_sandbox(records: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    command = [
+        sys.executable, "-m", "zsync_tui", "sandbox", "serve",
+        "--seed", "11", "--accounts", str(records), "--contacts", "0", "--deals", "0",
+        "--customers", "2000", "--duplicates", "200",
+        "--billing-calls-per-minute", "1000000", "--billing-calls-per-day", "10000000",
+        "--crm-credits-per-day", "10000000",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        process.kill()
+        raise SystemExit("the sandbox did not start")
+    return process, json.loads(line)
+
+
+def connect(home: str, creds: dict[str, str]) -> Any:
+    from zsync_tui.connection import ConnectRequest
+    from zsync_tui.connection import connect as connect_profile
+    from zsync_tui.runtime import Runtime
+    from zsync_tui.sync.config import IntegrationConfig
+    from zsync_tui.sync.service import SyncService
+    from zsync_tui.zoho.oauth import Secret
+
+    runtime = Runtime.start(home)
+    request = ConnectRequest(
+        profile=runtime.profile_name,
+        data_centre="custom",
+        client_id=creds["client_id"],
+        client_secret=Secret(creds["client_secret"]),
+        refresh_token=Secret(creds["refresh_token"]),
+        accounts_url=creds["accounts_url"],
+        api_domain=creds["api_domain"],
+        pick_first_org=True,
+    )
+    asyncio.run(connect_profile(runtime, request))
+    config = IntegrationConfig.defaults().model_copy(update={"duplicates": "review"})
+    asyncio.run(SyncService(runtime).save_config(config, check_remote=False))
+    return runtime
+
+
+async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> float:
+    """Send `key` as the terminal would; milliseconds until a frame is written that follows
+    the key's handling with nothing left queued for the screen (so it shows the key's effect).
+
+    Pilot.press is not used: it waits for the whole process to go idle, and a sync running
+    on another thread keeps the process busy, which would measure the sync, not the UI."""
+    from textual import events
+
+    sent = time.perf_counter()
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+    handled = asyncio.Event()
+    app.call_later(handled.set)  # queued behind the key: set once the App has handled it
+    await handled.wait()
+    while time.perf_counter() - sent < 5:
+        after = time.perf_counter()
+        while not frames or frames[-1] < after:
+            await asyncio.sleep(0.001)
+        if app.screen._message_queue.empty() and app._message_queue.empty():
+            break
+    return (frames[-1] - sent) * 1000
+
+
+async def measure(runtime: Any, key_count: int) -> dict[str, Any]:
+    from zsync_tui.app import UiOptions, make_app
+    from zsync_tui.operate_backend import OperateBackend
+    from zsync_tui.operate_runner import install_runner
+    from zsync_tui.setup_services import ServiceBackend
+    from zsync_tui.sync.service import SyncService
+    from zsync_tui.zoho.session import ZohoOptions
+
+    options = ZohoOptions(
+        crm_edition="enterprise",
+        crm_users=100,
+        billing_per_minute=1_000_000,
+        billing_per_day=10_000_000,
+    )
+    backend = OperateBackend(runtime, SyncService(runtime, options=options))
+    app = make_app(runtime, ServiceBackend(runtime), UiOptions(False, False))
+    runner = install_runner(app, backend, periodic=False)
+    frames: list[float] = []
+    samples: list[float] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app._driver is not None
+        write = app._driver.write
+
+        def timed_write(data: str) -> None:
+            frames.append(time.perf_counter())
+            write(data)
+
+        app._driver.write = timed_write  # type: ignore[method-assign]
+        await pilot.pause()
+        runner.start_sync(dry_run=False)
+        while runner.state.running and (
+            runner.state.last_progress is None or runner.state.last_progress.done < 2_500
+        ):
+            await asyncio.sleep(0.05)  # keys start once the engine is into the CRM records
+        if not runner.state.running or runner.state.last_progress is None:
+            raise SystemExit("the sync ended before the keys started: see the log")
+        started = time.perf_counter()
+        done_at_start = runner.state.last_progress.done
+        for index in range(key_count):
+            if not runner.state.running:
+                break
+            samples.append(await press_and_wait_for_frame(app, WALK[index % len(WALK)], frames))
+        window = time.perf_counter() - started
+        progress = runner.state.last_progress
+        still_running = runner.state.running
+        runner.cancel_sync()
+        await app.workers.wait_for_complete()
+    samples.sort()
+    p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
+    return {
+        "benchmark": "tui_key_to_render_during_sync",
+        "terminal": "80x24",
+        "keys": len(samples),
+        "latency_ms": {
+            "p50": round(statistics.median(samples), 1),
+            "p95": round(p95, 1),
+            "max": round(samples[-1], 1),
+        },
+        "target_p95_ms": TARGET_P95_MS,
+        "ok": p95 <= TARGET_P95_MS and still_running,
+        "sync_still_running_at_end": still_running,
+        "sync_phase_at_end": progress.phase if progress else None,
+        "records_done_during_keys": (progress.done - done_at_start) if progress else 0,
+        "engine_records_per_s": round((progress.done - done_at_start) / window, 1)
+        if progress
+        else 0,
+        "window_s": round(window, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--keys", type=int, default=300)
+    args = parser.parse_args()
+    keyring.set_keyring(ProcessKeyring())
+    home = tempfile.mkdtemp(prefix="zsync-bench-")
+    os.environ["ZSYNC_HOME"] = home
+    seeding = time.perf_counter()
+    process, creds = start_sandbox(args.records)
+    sandbox_start_s = time.perf_counter() - seeding
+    try:
+        runtime = connect(home, creds)
+        result = asyncio.run(measure(runtime, args.keys))
+        result["records_in_crm"] = args.records
+        result["sandbox_start_s"] = round(sandbox_start_s, 1)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
