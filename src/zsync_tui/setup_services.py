@@ -61,8 +61,8 @@ class _ServiceLoop:
         )
         self.thread.start()
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -242,7 +242,11 @@ class ServiceBackend:
 
     def close(self) -> None:
         """Close the clients and stop the loop (the App calls this when it exits)."""
-        self._loop.run(self._close_clients())
+        try:
+            # Bounded: quitting must not wait on a server that stopped answering.
+            self._loop.run(self._close_clients(), timeout=5.0)
+        except Exception:  # exiting anyway; the loop thread is a daemon
+            pass
         self._loop.stop()
 
     def list_views(self, crm_module: str) -> tuple[ViewChoice, ...]:
