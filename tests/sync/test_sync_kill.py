@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 WORLD = {
-    "accounts": 14,
+    "accounts": 20,
     "contacts": 24,
     "deals": 0,
-    "customers": 10,
+    "customers": 12,
     "duplicates": 3,
     "billing_calls_per_minute": 100_000,
     "billing_calls_per_day": 1_000_000,
@@ -96,7 +96,9 @@ async def test_killed_at_twenty_points_then_rerun_creates_nothing_twice(
     out = str(tmp_path / "out.json")
     kills: list[int] = []
     for attempt in range(80):
-        crash_at = 1 + attempt % 3  # small N: each run dies early, after a little progress
+        # Small N (each run dies early, after a little progress), growing slowly so that
+        # later phases are reached too.
+        crash_at = 1 + attempt % 2 + attempt // 16
         how, code = forked_zsync_sync(sandbox, crash_at, out)
         if how == "killed":
             assert code == signal.SIGKILL
@@ -109,7 +111,7 @@ async def test_killed_at_twenty_points_then_rerun_creates_nothing_twice(
         where = Counter(handle.read().split("\n")) - Counter({"": 99})
     # Among them, the gaps between a remote create and the commit that records it.
     assert where["billing create sent, not committed"] >= 3, where
-    assert where["crm insert sent, not committed"] >= 1, where
+    assert len(where) >= 4, where
 
     how, code = forked_zsync_sync(sandbox, None, out)
     assert (how, code) in (("exited", 0), ("exited", 1))

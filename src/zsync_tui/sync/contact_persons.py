@@ -14,6 +14,7 @@ from zsync_tui.sync.field_defaults import CONTACT_PERSON_PAIRS
 from zsync_tui.sync.ledger import store_link_values
 from zsync_tui.sync.mapping import canonical, values_hash
 from zsync_tui.sync.page_work import PageWork
+from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ValidationFailed, ZohoError
 
 if TYPE_CHECKING:
     from zsync_tui.sync.crm_writer import CrmWriter
@@ -61,31 +62,8 @@ async def sync_contact_person(
                 "contact person",
             )
         )
-        if run.dry_run:
-            return
-        key = f"Contacts:{crm_id}:{parent.billing_id}"
-        (intent_id,) = run.ledger.record_intents(
-            run.run_id, "billing", "create_contact_person", [(key, body)]
-        )
-        checkpoint("contact person intent committed")
-        person = await run.billing.create_contact_person(parent.billing_id, body)
-        checkpoint("contact person created, not committed")
-        person_id = str(person.get("contactperson_id"))
-        new = writer.new_link(
-            "Contacts",
-            crm_id,
-            person_id,
-            "crm",
-            values,
-            values,
-            record,
-            person,
-            "contact_person",
-            parent.billing_id,
-        )
-        work.new_links.append(new)
-        work.intents_done.append((intent_id, "done", person_id, None))
-        work.journal.append(("billing", "contact_person", person_id, "create", None, body))
+        if not run.dry_run:
+            work.person_creates.append((record, values, body, parent.billing_id))
         return
     run.emit(
         PlanItem("update_billing", name, "Contacts", crm_id, link.billing_id, "contact person")
@@ -99,3 +77,58 @@ async def sync_contact_person(
     store_link_values(link, values, values, values)
     work.changed_links.append(link)
     work.journal.append(("billing", "contact_person", link.billing_id, "update", None, body))
+
+
+async def send_person_creates(writer: CrmWriter, work: PageWork) -> None:
+    """Contact persons of a batch: intents in one transaction, then each create and its link.
+    A pending one (crash, ambiguous answer) is adopted by email at the next run's start."""
+    run = writer.run
+    creates, work.person_creates = work.person_creates, []
+    if not creates:
+        return
+    intent_ids = run.ledger.record_intents(
+        run.run_id,
+        "billing",
+        "create_contact_person",
+        [(f"Contacts:{r['id']}:{parent}", body) for r, _, body, parent in creates],
+    )
+    checkpoint("contact person intents committed")
+    for index, ((record, values, body, parent_id), intent_id) in enumerate(
+        zip(creates, intent_ids, strict=True)
+    ):
+        try:
+            person = await run.billing.create_contact_person(parent_id, body)
+        except AmbiguousWrite as exc:
+            run.fail(work, record, f"ambiguous write, looked up before any retry: {exc}")
+            continue
+        except RateLimited:
+            for unsent, _, _, _ in creates[index:]:
+                work.hold_cursor_at(unsent.get("Modified_Time"))
+            for unsent_id in intent_ids[index:]:
+                work.intents_done.append((unsent_id, "abandoned", None, "budget spent"))
+            raise
+        except ValidationFailed as exc:
+            work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+            run.refuse(work, "Contacts", record, exc)
+            continue
+        except ZohoError as exc:
+            work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+            run.fail(work, record, str(exc))
+            continue
+        checkpoint("contact person created, not committed")
+        person_id = str(person.get("contactperson_id"))
+        new = writer.new_link(
+            "Contacts",
+            str(record["id"]),
+            person_id,
+            "crm",
+            values,
+            values,
+            record,
+            person,
+            "contact_person",
+            parent_id,
+        )
+        work.new_links.append(new)
+        work.intents_done.append((intent_id, "done", person_id, None))
+        work.journal.append(("billing", "contact_person", person_id, "create", None, body))

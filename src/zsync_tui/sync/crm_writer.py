@@ -27,7 +27,7 @@ from zsync_tui.sync.mapping import (
     values_hash,
 )
 from zsync_tui.sync.records import billing_time_mark, parse_time
-from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ZohoError
+from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ValidationFailed, ZohoError
 
 if TYPE_CHECKING:
     from zsync_tui.sync.engine import CustomerSync
@@ -53,6 +53,7 @@ class CrmWriter:
         crm_now: Values,
         work: PageWork,
     ) -> None:
+        """Plan a Billing customer for a CRM record; sent with its batch by `flush`."""
         run = self.run
         crm_id = str(record["id"])
         values = {k: v for k, v in crm_now.items() if v is not None}
@@ -61,13 +62,10 @@ class CrmWriter:
         body["customer_sub_type"] = "business" if module == "Accounts" else "individual"
         if module == "Accounts":
             body.setdefault("company_name", body["display_name"])
-        name = body["display_name"]
-        if not body.get("email") and module == "Accounts" and not run.dry_run:
-            body["email"] = await self.account_email(crm_id)
         run.emit(
             PlanItem(
                 "create_in_billing",
-                name,
+                body["display_name"],
                 module,
                 crm_id,
                 None,
@@ -75,41 +73,81 @@ class CrmWriter:
                 {k: [None, v] for k, v in values.items()},
             )
         )
-        if run.dry_run:
+        if not run.dry_run:
+            work.billing_creates.append((module, record, entries, crm_now, body))
+
+    async def flush(self, work: PageWork) -> None:
+        """Send a batch's writes: Billing creates (intents first), then CRM updates."""
+        from zsync_tui.sync.contact_persons import send_person_creates
+
+        await self.send_billing_creates(work)
+        await send_person_creates(self, work)
+        await self.flush_updates(work)
+
+    async def send_billing_creates(self, work: PageWork) -> None:
+        """One transaction records every create's intent; then each is sent and linked.
+
+        A refused record becomes an issue; an ambiguous one keeps its intent pending (the next
+        run's Billing scan adopts the customer) and holds the cursor; a spent budget holds the
+        cursor before every record not sent.
+        """
+        run = self.run
+        creates, work.billing_creates = work.billing_creates, []
+        if not creates:
             return
-        key = f"{module}:{crm_id}"
-        (intent_id,) = run.ledger.record_intents(
-            run.run_id, "billing", "create_customer", [(key, body)]
+        for module, record, _, _, body in creates:
+            if not body.get("email") and module == "Accounts":
+                body["email"] = await self.account_email(str(record["id"]))
+        intent_ids = run.ledger.record_intents(
+            run.run_id,
+            "billing",
+            "create_customer",
+            [(f"{module}:{record['id']}", body) for module, record, _, _, body in creates],
         )
-        checkpoint("billing intent committed")
-        try:
-            created = await run.billing.create_customer(body)
-        except AmbiguousWrite:
-            raise  # the intent stays pending; the next run's Billing scan adopts the customer
-        except ZohoError as exc:
-            if isinstance(exc, RateLimited):
-                work.intents_done.append((intent_id, "failed", None, "budget spent"))
+        checkpoint("billing intents committed")
+        for index, ((module, record, entries, crm_now, body), intent_id) in enumerate(
+            zip(creates, intent_ids, strict=True)
+        ):
+            try:
+                created = await run.billing.create_customer(body)
+            except AmbiguousWrite as exc:
+                run.fail(work, record, f"ambiguous write, looked up before any retry: {exc}")
+                continue
+            except RateLimited:
+                for _, unsent, _, _, _ in creates[index:]:
+                    work.hold_cursor_at(unsent.get("Modified_Time"))
+                for unsent_id in intent_ids[index:]:
+                    work.intents_done.append((unsent_id, "abandoned", None, "budget spent"))
                 raise
-            work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
-            raise
-        checkpoint("billing create sent, not committed")
-        customer_id = str(created["customer_id"])
-        link = self.new_link(
-            module,
-            crm_id,
-            customer_id,
-            "crm",
-            crm_now,
-            billing_values(created, entries),
-            record,
-            created,
-        )
-        work.new_links.append(link)
-        work.intents_done.append((intent_id, "done", customer_id, None))
-        work.journal.append(("billing", "customer", customer_id, "create", None, body))
+            except ValidationFailed as exc:
+                work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+                run.refuse(work, module, record, exc)
+                continue
+            except ZohoError as exc:
+                work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+                run.fail(work, record, str(exc))
+                continue
+            checkpoint("billing create sent, not committed")
+            customer_id = str(created["customer_id"])
+            link = self.new_link(
+                module,
+                str(record["id"]),
+                customer_id,
+                "crm",
+                crm_now,
+                billing_values(created, entries),
+                record,
+                created,
+            )
+            work.new_links.append(link)
+            work.intents_done.append((intent_id, "done", customer_id, None))
+            work.journal.append(("billing", "customer", customer_id, "create", None, body))
 
     async def account_email(self, account_id: str) -> str:
         """Billing requires an email; an account has none, so its first contact's is used."""
+        known = self.run.account_emails
+        if known is not None:
+            return known.get(account_id, "")
         contacts = await self.run.crm.account_contacts(account_id, ["Email", "Last_Name"])
         for contact in contacts:
             if isinstance(contact.get("Email"), str) and contact["Email"].strip():

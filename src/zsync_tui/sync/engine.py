@@ -27,10 +27,11 @@ from zsync_tui.sync.crashpoints import checkpoint
 from zsync_tui.sync.crm_writer import CrmWriter
 from zsync_tui.sync.duplicates import DuplicateIndex, DuplicateScore, Party
 from zsync_tui.sync.events import PlanItem, RunReport, SyncProgress
-from zsync_tui.sync.ledger import Ledger, now_utc
+from zsync_tui.sync.ledger import Ledger, link_values, now_utc
 from zsync_tui.sync.linked import LinkedPairs
-from zsync_tui.sync.mapping import crm_values
+from zsync_tui.sync.mapping import canonical, crm_values
 from zsync_tui.sync.page_work import PageWork, commit_page, cursor_value, finish_run_row, later
+from zsync_tui.sync.records import UNSETTLED
 from zsync_tui.zoho.errors import (
     AmbiguousWrite,
     AuthenticationError,
@@ -76,6 +77,9 @@ class CustomerSync(LinkedPairs):
         self.run_id: int | None = None
         self.crm_writer = CrmWriter(self)
         self.issues: dict[str, dict[str, str | None]] = {}
+        #: CRM account id → the first email among its contacts (Billing requires an email),
+        #: read in one pass before a first or full read of Accounts; None: ask per account.
+        self.account_emails: dict[str, str] | None = None
         self._done = 0
         self._calls_at_start = (0, 0, 0)
 
@@ -126,7 +130,7 @@ class CustomerSync(LinkedPairs):
                 link.crm_hash = None
             work = PageWork()
             await self.handle_crm_record(module, record, link, parents, work)
-            await self.crm_writer.flush_updates(work)
+            await self.crm_writer.flush(work)
             self.commit(work, None, None)
 
         return await self._run("fetch_one", one)
@@ -195,15 +199,26 @@ class CustomerSync(LinkedPairs):
             ids = [str(c.get("customer_id")) for c in page]
             with self.ledger.store.read() as session:
                 links = self.ledger.links_by_billing(session, ids)
+            settled = PageWork()
             for customer in page:
                 customer_id = str(customer.get("customer_id"))
                 link = links.get(customer_id)
                 self.tick("reading_billing")
                 if link is not None:
-                    if link.state != "crm_deleted" and (
-                        customer.get("updated_time") != link.billing_modified_time
+                    if link.state == "crm_deleted":
+                        continue
+                    stamp = customer.get("updated_time")
+                    if stamp == link.billing_modified_time:
+                        continue
+                    if f"{stamp}{UNSETTLED}" == link.billing_modified_time and (
+                        self.list_agrees(link, customer)
                     ):
-                        self.dirty[int(link.id or 0)] = customer
+                        # Our own write, and what the list shows of it is what we wrote: a
+                        # same-second edit there would show. Trust the time from now on.
+                        link.billing_modified_time = stamp
+                        settled.changed_links.append(link)
+                        continue
+                    self.dirty[int(link.id or 0)] = customer
                     continue
                 if pending and self.crm_writer.adopt_billing_create(customer, pending):
                     continue
@@ -222,7 +237,22 @@ class CustomerSync(LinkedPairs):
                         customer.get("phone") or customer.get("mobile"),
                     )
                 )
+            if settled.changed_links:
+                self.commit(settled, None, None)
         self.crm_writer.abandon_unadopted_billing_creates(pending)
+
+    def list_agrees(self, link: RecordLink, customer: dict[str, Any]) -> bool:
+        """Whether the mapped fields a list entry carries equal what the link last stored."""
+        if link.billing_entity != "customer":
+            return True
+        stored = link_values(link)["billing"]
+        for entry in self.entries_for(link.crm_module):
+            path = entry.billing
+            if "." in path or path not in customer:
+                continue
+            if canonical(customer.get(path)) != stored.get(path):
+                return False
+        return True
 
     # -- phase 3: CRM ----------------------------------------------------------------------
 
@@ -233,6 +263,8 @@ class CustomerSync(LinkedPairs):
         self.issues[module] = self.ledger.issue_ids("crm", module)
         fields = self.crm_fields(module)
         newest: str | None = since
+        if module == "Accounts" and since is None and not self.dry_run:
+            await self.read_account_emails()
         async for page in self.crm.iter_records(
             module, fields, modified_since=since, cvid=self.views.get(module)
         ):
@@ -247,26 +279,42 @@ class CustomerSync(LinkedPairs):
                     await self.handle_crm_record(
                         module, record, links.get(str(record["id"])), parents, work
                     )
+                    stamp = record.get("Modified_Time")
+                    if isinstance(stamp, str) and (newest is None or later(stamp, newest)):
+                        newest = stamp
+                    if done % COMMIT_EVERY == 0 or done == len(page):
+                        await self.crm_writer.flush(work)
+                        cursor = cursor_value(newest, work.oldest_failure)
+                        self.commit(work, cursor_name if cursor else None, cursor)
+                        checkpoint("batch committed")
+                        held = work.oldest_failure
+                        work = PageWork()
+                        work.oldest_failure = held
                 except RateLimited:
-                    # Keep what is done; the cursor stops before this record.
+                    # Keep what is done; the cursor stops before the first record not done.
                     self.crm_writer.discard_updates()
+                    for unsent in work.billing_creates:
+                        work.hold_cursor_at(unsent[1].get("Modified_Time"))
+                    for person in work.person_creates:
+                        work.hold_cursor_at(person[0].get("Modified_Time"))
+                    work.billing_creates, work.person_creates = [], []
                     work.hold_cursor_at(record.get("Modified_Time"))
                     self.commit(work, cursor_name, cursor_value(newest, work.oldest_failure))
                     raise
-                stamp = record.get("Modified_Time")
-                if isinstance(stamp, str) and (newest is None or later(stamp, newest)):
-                    newest = stamp
-                if done % COMMIT_EVERY == 0 or done == len(page):
-                    await self.crm_writer.flush_updates(work)
-                    cursor = cursor_value(newest, work.oldest_failure)
-                    self.commit(work, cursor_name if cursor else None, cursor)
-                    checkpoint("batch committed")
-                    held = work.oldest_failure
-                    work = PageWork()
-                    work.oldest_failure = held
             if self.cancel.is_set():
                 return
         await self.mark_crm_deletes(module)
+
+    async def read_account_emails(self) -> None:
+        """One pass over Contacts (two fields) instead of one call per new account."""
+        emails: dict[str, str] = {}
+        async for page in self.crm.iter_records("Contacts", ["Email", "Account_Name"]):
+            for contact in page:
+                account = contact.get("Account_Name")
+                email = contact.get("Email")
+                if isinstance(account, dict) and isinstance(email, str) and email.strip():
+                    emails.setdefault(str(account.get("id")), email.strip())
+        self.account_emails = emails
 
     async def mark_crm_deletes(self, module: str) -> None:
         name = f"crm_deleted:{module}"
@@ -423,7 +471,7 @@ class CustomerSync(LinkedPairs):
             with self.ledger.store.read() as session:
                 parents = self.parent_links(session, module, [record])
             await self.handle_crm_record(module, record, None, parents, work)
-        await self.crm_writer.flush_updates(work)
+        await self.crm_writer.flush(work)
         self.commit(work, None, None)
 
     async def act_on_earlier_match(

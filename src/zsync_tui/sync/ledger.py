@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from zsync_tui.store import (
@@ -167,7 +168,52 @@ class Ledger:
         row.updated_at = now_utc()
         session.add(row)
 
+    def finish_intents(
+        self, session: Session, done: list[tuple[int, str, str | None, str | None]]
+    ) -> None:
+        """Settle many intents in one statement (by primary key)."""
+        if not done:
+            return
+        now = now_utc()
+        session.execute(
+            update(OutboxIntent),
+            [
+                {"id": i, "state": state, "remote_id": remote, "error": error, "updated_at": now}
+                for i, state, remote, error in done
+            ],
+        )
+
     # -- journal, conflicts, duplicates ----------------------------------------------------
+
+    def journal_many(
+        self,
+        session: Session,
+        run_id: int | None,
+        entries: list[tuple[str, str, str | None, str, Any, Any]],
+    ) -> None:
+        """Append journal entries in one statement."""
+        if not entries:
+            return
+        now = now_utc()
+        session.execute(
+            insert(JournalEntry),
+            [
+                {
+                    "profile_id": self.profile_id,
+                    "run_id": run_id,
+                    "side": side,
+                    "entity": entity,
+                    "remote_id": remote_id,
+                    "action": action,
+                    "before_json": None
+                    if before is None
+                    else json.dumps(before, ensure_ascii=False),
+                    "after_json": None if after is None else json.dumps(after, ensure_ascii=False),
+                    "at": now,
+                }
+                for side, entity, remote_id, action, before, after in entries
+            ],
+        )
 
     def journal(
         self,

@@ -36,6 +36,14 @@ class PageWork:
     issues: list[Issue] = field(default_factory=list)
     settled: list[tuple[str, str, str]] = field(default_factory=list)
     decided: list[tuple[int, str]] = field(default_factory=list)
+    #: Billing creates decided but not sent: (module, record, entries, CRM values, body).
+    billing_creates: list[tuple[str, dict[str, Any], Any, Any, dict[str, Any]]] = field(
+        default_factory=list
+    )
+    #: Contact persons decided but not sent: (record, values, body, parent customer id).
+    person_creates: list[tuple[dict[str, Any], Any, dict[str, Any], str]] = field(
+        default_factory=list
+    )
     #: Modified_Time of the oldest record whose failure may pass with a retry (the cursor
     #: stops before it); refusals (issues) do not hold the cursor.
     oldest_failure: str | None = None
@@ -60,10 +68,8 @@ def commit_page(
             link.last_synced_at = now_utc()
             session.add(link)
         session.flush()
-        for intent_id, state, remote_id, error in work.intents_done:
-            ledger.finish_intent(session, intent_id, state, remote_id, error)
-        for side, entity, remote_id, action, before, after in work.journal:
-            ledger.journal(session, run_id, side, entity, remote_id, action, before, after)
+        ledger.finish_intents(session, work.intents_done)
+        ledger.journal_many(session, run_id, work.journal)
         for link, path, base, crm, billing in work.conflicts:
             ledger.open_conflict(session, int(link.id or 0), path, base, crm, billing)
         for link, paths in work.agreed:
