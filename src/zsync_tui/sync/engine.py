@@ -21,21 +21,20 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from zsync_tui.store import DuplicateMatch, RecordLink, SyncRun
-from zsync_tui.sync.config import FieldMapEntry, IntegrationConfig
+from zsync_tui.store import RecordLink, SyncRun
+from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.crashpoints import checkpoint
 from zsync_tui.sync.crm_writer import CrmWriter
-from zsync_tui.sync.duplicates import DuplicateIndex, DuplicateScore, Party
+from zsync_tui.sync.duplicates import DuplicateIndex, Party
 from zsync_tui.sync.events import PlanItem, RunReport, SyncProgress
 from zsync_tui.sync.ledger import Ledger, link_values, now_utc
-from zsync_tui.sync.linked import LinkedPairs
-from zsync_tui.sync.mapping import canonical, crm_values
+from zsync_tui.sync.mapping import canonical
 from zsync_tui.sync.page_work import PageWork, commit_page, cursor_value, finish_run_row, later
 from zsync_tui.sync.records import UNSETTLED
+from zsync_tui.sync.unlinked import UnlinkedRecords, record_name
 from zsync_tui.zoho.errors import (
     AmbiguousWrite,
     AuthenticationError,
-    NotFound,
     RateLimited,
     ValidationFailed,
     ZohoError,
@@ -46,7 +45,7 @@ ProgressCallback = Callable[[SyncProgress], None]
 COMMIT_EVERY = 50
 
 
-class CustomerSync(LinkedPairs):
+class CustomerSync(UnlinkedRecords):
     """One run of the customer sync for one profile (see the module docstring)."""
 
     def __init__(
@@ -358,13 +357,20 @@ class CustomerSync(LinkedPairs):
                 if not self.config.include_contacts_without_account:
                     self.emit(
                         PlanItem(
-                            "skip", _name(record), module, crm_id, None, "contact has no account"
+                            "skip",
+                            record_name(record),
+                            module,
+                            crm_id,
+                            None,
+                            "contact has no account",
                         )
                     )
                     return
             entries = self.entries_for(module)
             if link is None and self.refused_unchanged(module, record):
-                self.emit(PlanItem("skip", _name(record), module, crm_id, None, "refused earlier"))
+                self.emit(
+                    PlanItem("skip", record_name(record), module, crm_id, None, "refused earlier")
+                )
                 return
             if link is None:
                 await self.handle_unlinked(module, record, entries, work)
@@ -383,7 +389,7 @@ class CustomerSync(LinkedPairs):
 
     def fail(self, work: PageWork, record: dict[str, Any], reason: str) -> None:
         """A failure that a retry may cure: the cursor stops before this record."""
-        self.emit(PlanItem("error", _name(record), None, str(record.get("id")), None, reason))
+        self.emit(PlanItem("error", record_name(record), None, str(record.get("id")), None, reason))
         work.hold_cursor_at(record.get("Modified_Time"))
 
     def refuse(
@@ -393,12 +399,12 @@ class CustomerSync(LinkedPairs):
         committed at once, and tried again only when the record changes or on a full run."""
         crm_id = str(record.get("id"))
         reason = f"Billing refused: {exc.reason}"[:120]
-        self.emit(PlanItem("error", _name(record), module, crm_id, None, reason))
+        self.emit(PlanItem("error", record_name(record), module, crm_id, None, reason))
         issue = (
             "crm",
             module,
             crm_id,
-            _name(record),
+            record_name(record),
             reason,
             str(exc),
             record.get("Modified_Time"),
@@ -418,127 +424,3 @@ class CustomerSync(LinkedPairs):
             and issues[crm_id] is not None
             and issues[crm_id] == record.get("Modified_Time")
         )
-
-    async def handle_unlinked(
-        self, module: str, record: dict[str, Any], entries: list[FieldMapEntry], work: PageWork
-    ) -> None:
-        crm_id = str(record["id"])
-        crm_now = crm_values(record, entries)
-        name = _name(record)
-        party = Party(
-            crm_id,
-            name,
-            _text(record.get("Email")),
-            _text(record.get("Phone") or record.get("Mobile")),
-        )
-        earlier = self.earlier_match(module, crm_id)
-        if earlier is not None and earlier.state != "rejected":
-            if await self.act_on_earlier_match(module, record, entries, crm_now, earlier, work):
-                return
-        elif earlier is None:
-            match = self.index.best_match(party, by_email=module == "Contacts")
-            if match is not None:
-                billing_party, scored = match
-                policy = self.config.duplicates
-                handled = await self.crm_writer.handle_duplicate(
-                    module, record, entries, crm_now, billing_party, scored, policy, work
-                )
-                if handled:
-                    return
-        await self.crm_writer.create_in_billing(module, record, entries, crm_now, work)
-
-    async def apply_admin_decisions(self, module: str) -> None:
-        """Matches the admin approved or rejected since, whose CRM record did not change (so
-        was not read): fetch each and link it, or create its customer."""
-        decided = [
-            row
-            for (row_module, _), row in self.ledger.duplicate_decisions().items()
-            if row_module == module and row.state in ("approved", "rejected")
-        ]
-        if not decided:
-            return
-        self._decisions = None  # re-read: this run may have recorded new matches
-        with self.ledger.store.read() as session:
-            linked = self.ledger.links_by_crm(session, module, [row.crm_id for row in decided])
-        work = PageWork()
-        for row in decided:
-            if row.crm_id in linked:
-                continue
-            try:
-                record = await self.crm.get_record(module, row.crm_id)
-            except NotFound:
-                continue
-            with self.ledger.store.read() as session:
-                parents = self.parent_links(session, module, [record])
-            await self.handle_crm_record(module, record, None, parents, work)
-        await self.crm_writer.flush(work)
-        self.commit(work, None, None)
-
-    async def act_on_earlier_match(
-        self,
-        module: str,
-        record: dict[str, Any],
-        entries: list[FieldMapEntry],
-        crm_now: dict[str, Any],
-        earlier: DuplicateMatch,
-        work: PageWork,
-    ) -> bool:
-        """A match found by an earlier run: still waiting or skipped, or approved by the admin
-        (link now). False when the record should be created after all."""
-        crm_id = str(record["id"])
-        reasons = [r for r in earlier.reasons.split("; ") if r]
-        policy = self.config.duplicates
-        if earlier.state in ("waiting", "skipped"):
-            # The policy may have changed since the match was recorded: follow the current one.
-            if policy in ("review", "skip"):
-                state = "waiting" if policy == "review" else "skipped"
-                if state != earlier.state:
-                    work.decided.append((int(earlier.id or 0), state))
-                reason = (
-                    "duplicate waiting for review" if policy == "review" else ("duplicate skipped")
-                )
-                item = PlanItem("skip", _name(record), module, crm_id, earlier.billing_id, reason)
-                item.score, item.reasons = earlier.score, reasons
-                self.emit(item)
-                return True
-            if policy == "clone":
-                work.decided.append((int(earlier.id or 0), "cloned"))
-                return False
-        elif earlier.state != "approved":
-            return False
-        with self.ledger.store.read() as session:
-            taken = self.ledger.links_by_billing(session, [earlier.billing_id])
-        if taken:
-            self.emit(
-                PlanItem(
-                    "skip",
-                    _name(record),
-                    module,
-                    crm_id,
-                    earlier.billing_id,
-                    "approved match is already linked to another record",
-                )
-            )
-            return True
-        party = Party(earlier.billing_id, None)
-        scored = DuplicateScore(earlier.score, tuple(reasons))
-        await self.crm_writer.handle_duplicate(
-            module, record, entries, crm_now, party, scored, "overwrite", work
-        )
-        work.decided.append((int(earlier.id or 0), "linked"))
-        return True
-
-
-def _name(record: dict[str, Any]) -> str | None:
-    for key in ("Account_Name", "Full_Name", "Last_Name", "display_name"):
-        value = record.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-__all__ = ["CustomerSync", "PageWork", "ProgressCallback"]
