@@ -105,9 +105,7 @@ def initial_and_idle(scale: float) -> dict[str, Any]:
         )
     )
     seed_s = time.perf_counter() - seeded
-    options = ZohoOptions(
-        billing_per_minute=10**8, billing_per_day=10**9, crm_credit_reserve=0
-    )
+    options = ZohoOptions(billing_per_minute=10**8, billing_per_day=10**9, crm_credit_reserve=0)
     runtime = Runtime.start(tempfile.mkdtemp(prefix="zsync-bench-"))
     try:
         asyncio.run(_connect(runtime, sandbox, options))
