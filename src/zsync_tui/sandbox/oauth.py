@@ -7,6 +7,7 @@ import secrets
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from zsync_tui.sandbox.options import SandboxOptions
 
@@ -230,4 +231,10 @@ class TokenAuthority:
 
 def has_scope(token: AccessToken, required: str) -> bool:
     """Whether any of the token's scopes covers `required`."""
-    return any(scope_allows(granted, required) for granted in token.scopes)
+    return _covers(token.scopes, required)
+
+
+@lru_cache(maxsize=4096)
+def _covers(scopes: tuple[str, ...], required: str) -> bool:
+    # Every request asks this; the answers depend only on a handful of scope sets.
+    return any(scope_allows(granted, required) for granted in scopes)
