@@ -19,7 +19,7 @@ BILLING = "/billing/v1"
 
 
 def _crm_routes() -> list[BaseRoute]:
-    from zsync_tui.sandbox import crm_meta, crm_query, crm_search
+    from zsync_tui.sandbox import crm_meta, crm_query, crm_search, crm_settings
 
     r = crm_records
     s = crm_search
@@ -28,13 +28,15 @@ def _crm_routes() -> list[BaseRoute]:
         Route(f"{CRM}/settings/modules", crm_meta.modules, methods=["GET"]),
         Route(f"{CRM}/settings/modules/{{module}}", crm_meta.module_detail, methods=["GET"]),
         Route(f"{CRM}/settings/fields", crm_meta.fields, methods=["GET"]),
-        Route(f"{CRM}/settings/custom_views", crm_meta.custom_views, methods=["GET"]),
-        Route(f"{CRM}/settings/custom_views/{{view_id}}", crm_meta.custom_view, methods=["GET"]),
-        Route(f"{CRM}/settings/pipeline", crm_meta.pipeline, methods=["GET"]),
+        Route(f"{CRM}/settings/custom_views", crm_settings.custom_views, methods=["GET"]),
+        Route(
+            f"{CRM}/settings/custom_views/{{view_id}}", crm_settings.custom_view, methods=["GET"]
+        ),
+        Route(f"{CRM}/settings/pipeline", crm_settings.pipeline, methods=["GET"]),
         Route(f"{CRM}/settings/layouts", crm_meta.layouts, methods=["GET"]),
-        Route(f"{CRM}/org", crm_meta.org, methods=["GET"]),
-        Route(f"{CRM}/users", crm_meta.users, methods=["GET"]),
-        Route(f"{CRM}/users/{{user_id}}", crm_meta.user, methods=["GET"]),
+        Route(f"{CRM}/org", crm_settings.org, methods=["GET"]),
+        Route(f"{CRM}/users", crm_settings.users, methods=["GET"]),
+        Route(f"{CRM}/users/{{user_id}}", crm_settings.user, methods=["GET"]),
         Route(f"{CRM}/{{module}}/upsert", r.upsert_records, methods=["POST"]),
         Route(f"{CRM}/{{module}}/deleted", s.deleted_records, methods=["GET"]),
         Route(f"{CRM}/{{module}}/search", s.search_records, methods=["GET"]),
