@@ -55,6 +55,11 @@ class ProcessKeyring(keyring.backend.KeyringBackend):
         self.entries.pop((service, username), None)
 
 
+def note(text: str) -> None:
+    """Where the run is, on stderr (stdout carries only the JSON)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
 def start_sandbox(records: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
     command = [
         sys.executable, "-m", "zsync_tui", "sandbox", "serve",
@@ -99,7 +104,8 @@ def connect(home: str, creds: dict[str, str]) -> Any:
 
 async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> float:
     """Send `key` as the terminal would; milliseconds until a frame is written that follows
-    the key's handling with nothing left queued for the screen (so it shows the key's effect).
+    the key's handling with nothing left queued for the screen (so it shows the key's effect);
+    5 s at most.
 
     Pilot.press is not used: it waits for the whole process to go idle, and a sync running
     on another thread keeps the process busy, which would measure the sync, not the UI."""
@@ -112,16 +118,17 @@ async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> f
     handled = asyncio.Event()
     app.call_later(handled.set)  # queued behind the key: set once the App has handled it
     await handled.wait()
-    while time.perf_counter() - sent < 5:
+    deadline = sent + 5
+    while time.perf_counter() < deadline:
         after = time.perf_counter()
-        while not frames or frames[-1] < after:
+        while (not frames or frames[-1] < after) and time.perf_counter() < deadline:
             await asyncio.sleep(0.001)
         if app.screen._message_queue.empty() and app._message_queue.empty():
             break
-    return (frames[-1] - sent) * 1000
+    return (min(frames[-1] if frames else deadline, deadline) - sent) * 1000
 
 
-async def measure(runtime: Any, key_count: int) -> dict[str, Any]:
+async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str, Any]:
     from zsync_tui.app import UiOptions, make_app
     from zsync_tui.operate_backend import OperateBackend
     from zsync_tui.operate_runner import install_runner
@@ -141,28 +148,37 @@ async def measure(runtime: Any, key_count: int) -> dict[str, Any]:
     frames: list[float] = []
     samples: list[float] = []
     async with app.run_test(size=(80, 24)) as pilot:
-        assert app._driver is not None
-        write = app._driver.write
+        display = app._display
 
-        def timed_write(data: str) -> None:
-            frames.append(time.perf_counter())
-            write(data)
+        def timed_display(screen: Any, renderable: Any) -> None:
+            # Headless apps compose every update and hand it here (a terminal app writes it
+            # out from here); the time it arrives is when the frame is ready.
+            if renderable is not None:
+                frames.append(time.perf_counter())
+            display(screen, renderable)
 
-        app._driver.write = timed_write  # type: ignore[method-assign]
+        app._display = timed_display  # type: ignore[method-assign]
         await pilot.pause()
         runner.start_sync(dry_run=False)
+        note("sync started")
         while runner.state.running and (
             runner.state.last_progress is None or runner.state.last_progress.done < 2_500
         ):
             await asyncio.sleep(0.05)  # keys start once the engine is into the CRM records
         if not runner.state.running or runner.state.last_progress is None:
             raise SystemExit("the sync ended before the keys started: see the log")
+        note(f"sync at {runner.state.last_progress.done} records: keys start")
         started = time.perf_counter()
         done_at_start = runner.state.last_progress.done
         for index in range(key_count):
-            if not runner.state.running:
+            if not runner.state.running or time.perf_counter() - started > max_seconds:
                 break
             samples.append(await press_and_wait_for_frame(app, WALK[index % len(WALK)], frames))
+            if index % 25 == 24:
+                done = runner.state.last_progress.done if runner.state.last_progress else 0
+                note(
+                    f"{index + 1} keys, median {statistics.median(samples):.0f} ms, sync at {done}"
+                )
         window = time.perf_counter() - started
         progress = runner.state.last_progress
         still_running = runner.state.running
@@ -195,6 +211,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--keys", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=120.0, help="most time spent on keys")
     args = parser.parse_args()
     keyring.set_keyring(ProcessKeyring())
     home = tempfile.mkdtemp(prefix="zsync-bench-")
@@ -202,9 +219,11 @@ def main() -> None:
     seeding = time.perf_counter()
     process, creds = start_sandbox(args.records)
     sandbox_start_s = time.perf_counter() - seeding
+    note(f"sandbox with {args.records} accounts up in {sandbox_start_s:.0f} s")
     try:
         runtime = connect(home, creds)
-        result = asyncio.run(measure(runtime, args.keys))
+        note("connected and configured")
+        result = asyncio.run(measure(runtime, args.keys, args.seconds))
         result["records_in_crm"] = args.records
         result["sandbox_start_s"] = round(sandbox_start_s, 1)
     finally:

@@ -67,6 +67,7 @@ class ConflictsScreen(OperateScreen):
         Binding("e", "edit", "Edit value"),
         Binding("C", "take_all('crm')", "CRM for field"),
         Binding("B", "take_all('billing')", "Billing for field"),
+        Binding("w", "write_now", "Write now"),
     ]
 
     def __init__(self) -> None:
@@ -104,7 +105,10 @@ class ConflictsScreen(OperateScreen):
             title.update("No conflicts wait for you: every field changed on both sides is settled.")
             self.query_one(RecordDiff).update("")
             return
-        title.update(f"{len(self.rows)} conflicts wait for you · pick a side, or edit the value")
+        title.update(
+            f"{len(self.rows)} conflicts wait · pick a side or edit; the next sync writes "
+            "your choices (w: now)"
+        )
         table.move_cursor(row=min(row_at, len(self.rows) - 1))
         self.show_selected()
 
@@ -151,6 +155,13 @@ class ConflictsScreen(OperateScreen):
                 )
 
         self.app.push_screen(ValueEditor(conflict), apply)
+
+    def action_write_now(self) -> None:
+        """Start a sync now, so the settled values reach both sides at once."""
+        if self.runner.start_sync(dry_run=False):
+            self.tell("Syncing now: your choices are written to both sides.")
+        else:
+            self.tell("A sync is already running; it writes your choices.")
 
     def on_lookup_finished(self, event: LookupFinished) -> None:
         if event.what == "resolve":
