@@ -106,18 +106,23 @@ async def clock(request: Request) -> Response:
     return json_reply({"now": sandbox.now(), "frozen": sandbox.clock.frozen})
 
 
-async def save_state(request: Request) -> Response:
-    """POST /_sandbox/state/save `{"path": "..."}`: write the world to a file."""
-    sandbox = sandbox_of(request)
+async def _state_path(request: Request, verb: str) -> Path | Response:
+    """The `path` of the body (or the `--state` file), else the problem to answer with."""
     try:
         body = await _json(request)
     except OptionsError as exc:
         return _problem(str(exc))
-    path = body.get("path") or sandbox.options.state_file
-    if not path:
-        return _problem("give a path to save to")
+    path = body.get("path") or sandbox_of(request).options.state_file
+    return Path(path) if path else _problem(f"give a path to {verb}")
+
+
+async def save_state(request: Request) -> Response:
+    """POST /_sandbox/state/save `{"path": "..."}`: write the world to a file."""
+    path = await _state_path(request, "save to")
+    if isinstance(path, Response):
+        return path
     try:
-        sandbox.world.save(Path(path))
+        sandbox_of(request).world.save(path)
     except OSError as exc:
         return _problem(f"cannot write {path}: {exc.strerror}")
     return json_reply({"saved": str(path)})
@@ -125,16 +130,11 @@ async def save_state(request: Request) -> Response:
 
 async def load_state(request: Request) -> Response:
     """POST /_sandbox/state/load `{"path": "..."}`: replace the world with a saved one."""
-    sandbox = sandbox_of(request)
+    path = await _state_path(request, "load from")
+    if isinstance(path, Response):
+        return path
     try:
-        body = await _json(request)
-    except OptionsError as exc:
-        return _problem(str(exc))
-    path = body.get("path") or sandbox.options.state_file
-    if not path:
-        return _problem("give a path to load from")
-    try:
-        sandbox.world = World.load(Path(path))
+        sandbox_of(request).world = World.load(path)
     except StateFileError as exc:
         return _problem(str(exc))
     return json_reply({"loaded": str(path)})

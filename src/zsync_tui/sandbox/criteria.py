@@ -114,8 +114,8 @@ def compare(op: str, actual: Any, field: str, values: list[Any]) -> bool:
     raise CriteriaError(f"unknown comparator {op!r}")
 
 
-def _split_values(raw: str) -> list[str]:
-    """Split on unescaped commas and drop the backslash escapes."""
+def _split_values(raw: str, split: bool = True) -> list[str]:
+    """Split on unescaped commas (unless `split` is false) and drop the backslash escapes."""
     values: list[str] = []
     current: list[str] = []
     escaped = False
@@ -125,7 +125,7 @@ def _split_values(raw: str) -> list[str]:
             escaped = False
         elif ch == "\\":
             escaped = True
-        elif ch == ",":
+        elif ch == "," and split:
             values.append("".join(current))
             current = []
         else:
@@ -215,17 +215,8 @@ class _Parser:
 
 
 def _unescape(raw: str) -> str:
-    out: list[str] = []
-    escaped = False
-    for ch in raw:
-        if escaped:
-            out.append(ch)
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Drop the backslash escapes of a single value (commas stay)."""
+    return _split_values(raw, split=False)[0]
 
 
 def parse_criteria(text: str, known_fields: frozenset[str]) -> Predicate:

@@ -190,3 +190,16 @@ def path_record_id(request: Request) -> str:
     if not record_id.isdigit():
         raise crm_error(400, "INVALID_DATA", "the id given seems to be invalid", {"param": "id"})
     return str(record_id)
+
+
+def numbered_page(items: list[Any], page: int, per_page: int) -> tuple[list[Any], dict[str, Any]]:
+    """One `page` of `items` and its `info` (for the lists that page by number only)."""
+    start = (page - 1) * per_page
+    chunk = items[start : start + per_page]
+    info = {
+        "per_page": per_page,
+        "count": len(chunk),
+        "page": page,
+        "more_records": start + per_page < len(items),
+    }
+    return chunk, info

@@ -17,6 +17,7 @@ from zsync_tui.sandbox.crm_common import (
     int_param,
     known_fields,
     modified_since,
+    numbered_page,
     parse_fields,
     path_record_id,
     project,
@@ -41,16 +42,9 @@ async def deleted_records(request: Request) -> Response:
     entries = [e for e in reversed(module.deleted) if kind in ("all", e["type"])]
     if modified_after:
         entries = [e for e in entries if e["deleted_time"] > modified_after]
-    start = (page - 1) * per_page
-    chunk = entries[start : start + per_page]
+    chunk, info = numbered_page(entries, page, per_page)
     if not chunk:
         return empty_reply(modified_after)
-    info = {
-        "per_page": per_page,
-        "count": len(chunk),
-        "page": page,
-        "more_records": start + per_page < len(entries),
-    }
     return json_reply({"data": chunk, "info": info})
 
 
@@ -104,16 +98,9 @@ async def search_records(request: Request) -> Response:
             400, "LIMIT_EXCEEDED", "search is limited to 2000 records; use COQL", {"limit": 2000}
         )
     matches = [r for r in module.records.values() if predicate(r)]
-    start = (page - 1) * per_page
-    chunk = matches[start : start + per_page]
+    chunk, info = numbered_page(matches, page, per_page)
     if not chunk:
         return Response(status_code=NO_CONTENT)
-    info = {
-        "per_page": per_page,
-        "count": len(chunk),
-        "page": page,
-        "more_records": start + per_page < len(matches),
-    }
     return json_reply({"data": [project(r, fields) for r in chunk], "info": info})
 
 
@@ -166,14 +153,7 @@ async def related_records(request: Request) -> Response:
         for r in related.children(link, record_id)
         if not modified_after or r["Modified_Time"] > modified_after
     ]
-    start = (page - 1) * per_page
-    chunk = matches[start : start + per_page]
+    chunk, info = numbered_page(matches, page, per_page)
     if not chunk:
         return empty_reply(modified_after)
-    info = {
-        "per_page": per_page,
-        "count": len(chunk),
-        "page": page,
-        "more_records": start + per_page < len(matches),
-    }
     return json_reply({"data": [project(r, fields) for r in chunk], "info": info})
