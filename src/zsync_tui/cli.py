@@ -2,30 +2,62 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from zsync_tui import __version__
-from zsync_tui.commands.connect import connect_command
-from zsync_tui.commands.deals import deals_group
-from zsync_tui.commands.demo import demo
-from zsync_tui.commands.doctor import doctor
-from zsync_tui.commands.links_cmd import LINK_COMMANDS
-from zsync_tui.commands.operate_cmd import OPERATE_COMMANDS
-from zsync_tui.commands.sandbox_cmd import sandbox_group
-from zsync_tui.commands.settings_cmd import settings_group
-from zsync_tui.commands.sync_cmd import SYNC_COMMANDS
 from zsync_tui.runtime import Runtime
 from zsync_tui.settings import SettingsError
-from zsync_tui.store import StoreError
+
+# Subcommands are imported when they are used, so `zsync` opens its first screen without
+# loading the engine, the HTTP clients and the sandbox first. Name -> "module:attribute".
+LAZY_COMMANDS = {
+    "demo": "zsync_tui.commands.demo:demo",
+    "connect": "zsync_tui.commands.connect:connect_command",
+    "configure": "zsync_tui.commands.sync_cmd:configure",
+    "config": "zsync_tui.commands.sync_cmd:config_group",
+    "sync": "zsync_tui.commands.sync_cmd:sync",
+    "status": "zsync_tui.commands.sync_cmd:status",
+    "disable": "zsync_tui.commands.sync_cmd:disable",
+    "enable": "zsync_tui.commands.sync_cmd:enable",
+    "run": "zsync_tui.commands.operate_cmd:run_scheduler",
+    "fetch-contact": "zsync_tui.commands.operate_cmd:fetch_contact",
+    "crm": "zsync_tui.commands.operate_cmd:crm_group",
+    "links": "zsync_tui.commands.links_cmd:links_group",
+    "conflicts": "zsync_tui.commands.links_cmd:conflicts_group",
+    "deals": "zsync_tui.commands.deals:deals_group",
+    "sandbox": "zsync_tui.commands.sandbox_cmd:sandbox_group",
+    "settings": "zsync_tui.commands.settings_cmd:settings_group",
+    "doctor": "zsync_tui.commands.doctor:doctor",
+}
 
 
 class ZsyncGroup(click.Group):
-    """Turns the errors users can fix into one clear line and exit code 2."""
+    """Loads subcommands on first use, and turns the errors users can fix into one clear line
+    and exit code 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module_name, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            self.add_command(command, name=cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (SettingsError, StoreError) as exc:
+        except SettingsError as exc:
+            click.echo(f"zsync: {exc}", err=True)
+            ctx.exit(2)
+        except Exception as exc:
+            from zsync_tui.store import StoreError
+
+            if not isinstance(exc, StoreError):
+                raise
             click.echo(f"zsync: {exc}", err=True)
             ctx.exit(2)
 
@@ -51,13 +83,3 @@ def main(ctx: click.Context, data_dir: str | None, profile: str | None) -> None:
         from zsync_tui.app import make_app
 
         make_app(ctx.obj).run()
-
-
-main.add_command(doctor)
-main.add_command(demo)
-main.add_command(connect_command, name="connect")
-main.add_command(settings_group)
-main.add_command(deals_group)
-main.add_command(sandbox_group)
-for _sync_command in SYNC_COMMANDS + LINK_COMMANDS + OPERATE_COMMANDS:
-    main.add_command(_sync_command)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from zsync_tui.logs import configure_logging
-from zsync_tui.secrets import CredentialStore
 from zsync_tui.settings import AppSettings, Paths
-from zsync_tui.store import Store
+
+if TYPE_CHECKING:
+    from zsync_tui.secrets import CredentialStore
+    from zsync_tui.store import Store
 
 
 @dataclass
@@ -40,8 +43,12 @@ class Runtime:
 
     @cached_property
     def store(self) -> Store:
+        from zsync_tui.store import Store  # SQLAlchemy costs most of start-up: load it on use
+
         return Store(self.paths.database_file)
 
     @cached_property
     def credentials(self) -> CredentialStore:
+        from zsync_tui.secrets import CredentialStore
+
         return CredentialStore(self.profile_name, timeout_s=self.settings.keyring_timeout_s)
