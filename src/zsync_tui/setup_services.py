@@ -15,8 +15,6 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlmodel import col, select
-
 from zsync_tui.messages import SyncCounts
 from zsync_tui.runtime import Runtime
 from zsync_tui.secrets import SecretKind
@@ -35,13 +33,13 @@ from zsync_tui.setup_flow import (
     Stage,
     ViewChoice,
 )
-from zsync_tui.store import DuplicateMatch, Profile
 from zsync_tui.zoho.datacentres import DC_CODES
 
 # The clients, the engine and httpx load on first use, in a worker: the first screen paints
 # before they are imported.
 if TYPE_CHECKING:
     from zsync_tui.connection import ConnectionReport, ConnectRequest
+    from zsync_tui.store import Profile
     from zsync_tui.sync.events import RunReport, SyncProgress
     from zsync_tui.zoho.oauth import Secret
     from zsync_tui.zoho.session import ZohoClients, ZohoOptions
@@ -89,6 +87,12 @@ class ServiceBackend:
     # -- the saved profile ------------------------------------------------------------------
 
     def _profile(self) -> Profile | None:
+        # The store (SQLAlchemy) is imported on first use, off the event loop: start-up paints
+        # the first screen without waiting for it.
+        from sqlmodel import select
+
+        from zsync_tui.store import Profile
+
         with self.runtime.store.read() as session:
             return session.exec(
                 select(Profile).where(Profile.name == self.runtime.profile_name)
@@ -136,6 +140,10 @@ class ServiceBackend:
     def _other_billing_orgs(self, crm_org_id: str) -> tuple[str, ...]:
         if not crm_org_id:
             return ()
+        from sqlmodel import select
+
+        from zsync_tui.store import Profile
+
         with self.runtime.store.read() as session:
             rows = session.exec(
                 select(Profile.billing_org_id).where(
@@ -377,9 +385,12 @@ class ServiceBackend:
         self._record_decisions(draft.matches)
 
     def _record_decisions(self, rows: list[DuplicateRow]) -> None:
-        from zsync_tui.connection import load_profile
-
         """Keep the admin's verdict on each match, so the run links or creates accordingly."""
+        from sqlmodel import col, select
+
+        from zsync_tui.connection import load_profile
+        from zsync_tui.store import DuplicateMatch
+
         decided = [row for row in rows if row.accepted is not None]
         if not decided:
             return
