@@ -55,7 +55,21 @@ def test(args: list[str]) -> int:
         [_python(), "-m", "ruff", "check", *sources],
         [_python(), "-m", "ruff", "format", "--check", *sources],
         [_python(), "-m", "mypy"],
-        [_python(), "-m", "pytest", "-q", *args],
+        # Two workers (one per core on the reference machine), whole files per worker so a
+        # module's shared sandbox stays in one process; a hung test fails instead of the run.
+        [
+            _python(),
+            "-m",
+            "pytest",
+            "-q",
+            "-n",
+            "2",
+            "--dist",
+            "loadfile",
+            "--timeout",
+            "300",
+            *args,
+        ],
     ]
     for step in steps:
         print(
