@@ -114,6 +114,22 @@ async def test_edits_on_both_sides_merge_or_wait_as_a_conflict(harness: Any):
     assert report.write_calls == 1
     assert harness.world.customers[link.billing_id]["phone"] == "111"
     assert (await harness.sync()).write_calls == 0
+    async with harness.clients() as clients:
+        await clients.crm.update("Accounts", [{"id": link.crm_id, "Phone": "444"}])
+        await clients.billing.update_customer(link.billing_id, {"phone": "555"})
+    assert (await harness.sync()).conflicts == 1
+    with harness.runtime.store.read() as session:
+        second = session.exec(select(Conflict).where(Conflict.state == "open")).one()
+    wrong = CliRunner().invoke(main, ["conflicts", "resolve", str(second.id), "--set", "fax=1"])
+    assert wrong.exit_code == 2 and "is about phone" in wrong.output
+    chosen = ["conflicts", "resolve", str(second.id), "--set", "phone=666"]
+    assert CliRunner().invoke(main, chosen).exit_code == 0
+    assert (await harness.sync()).write_calls == 2
+    assert harness.world.customers[link.billing_id]["phone"] == "666"
+    assert harness.world.crm["Accounts"].records[link.crm_id]["Phone"] == "666"
+    assert (await harness.sync()).write_calls == 0
+    again = CliRunner().invoke(main, ["conflicts", "resolve", str(second.id), "--take", "crm"])
+    assert again.exit_code == 2 and "no open conflict" in again.output
 
 
 async def test_newest_wins_and_crm_wins_settle_without_the_admin(harness: Any):

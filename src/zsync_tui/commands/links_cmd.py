@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -18,7 +17,7 @@ from sqlmodel import select
 from zsync_tui.connection import ConnectFailed, load_profile
 from zsync_tui.runtime import Runtime
 from zsync_tui.store import Conflict, RecordLink
-from zsync_tui.sync.ledger import link_values, store_link_values
+from zsync_tui.sync.service import ConflictNotOpen, SyncService
 
 LINK_COLUMNS = (
     "crm_module",
@@ -156,40 +155,19 @@ def conflicts_resolve(
     if bool(take) == bool(set_value):
         click.echo("zsync: give either --take crm|billing or --set FIELD=VALUE", err=True)
         sys.exit(2)
-    pid = _profile_id(runtime)
-    with runtime.store.write() as session:
-        row = session.get(Conflict, conflict_id)
-        if row is None or row.profile_id != pid or row.state != "open":
-            click.echo(
-                f"zsync: no open conflict {conflict_id}: see `zsync conflicts list`", err=True
-            )
+    value: str | None = None
+    if set_value is not None:
+        field, _, value = set_value.partition("=")
+        with runtime.store.read() as session:
+            row = session.get(Conflict, conflict_id)
+        if row is not None and field != row.field:
+            click.echo(f"zsync: conflict {conflict_id} is about {row.field}, not {field}", err=True)
             sys.exit(2)
-        if set_value is not None:
-            field, _, value = set_value.partition("=")
-            if field != row.field:
-                click.echo(
-                    f"zsync: conflict {conflict_id} is about {row.field}, not {field}", err=True
-                )
-                sys.exit(2)
-            chosen: str | None = value
-        else:
-            chosen = row.crm_value if take == "crm" else row.billing_value
-        link = session.get(RecordLink, row.link_id)
-        if link is not None:
-            # Kept on the link for the next run, which writes it wherever it is not yet.
-            values = link_values(link)
-            values["override"][row.field] = chosen
-            store_link_values(
-                link, values["base"], values["crm"], values["billing"], values["override"]
-            )
-            link.billing_hash = None
-            link.billing_modified_time = None
-            session.add(link)
-        row.state = "resolved"
-        row.resolution = f"take {take}" if take else "set"
-        row.resolved_value = chosen
-        row.resolved_at = datetime.now(UTC)
-        session.add(row)
+    try:
+        SyncService(runtime).resolve_conflict(conflict_id, take=take, value=value)
+    except (ConflictNotOpen, ConnectFailed) as exc:
+        click.echo(f"zsync: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"conflict {conflict_id} resolved; `zsync sync` writes it")
 
 

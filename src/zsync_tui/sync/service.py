@@ -29,9 +29,13 @@ from zsync_tui.sync.config import ConfigError, IntegrationConfig, load_profile_c
 from zsync_tui.sync.config_checks import RemoteFacts, check_against_remote, resolve_view
 from zsync_tui.sync.engine import CustomerSync, ProgressCallback
 from zsync_tui.sync.events import RunReport
-from zsync_tui.sync.ledger import Ledger
+from zsync_tui.sync.ledger import Ledger, link_values, store_link_values
 from zsync_tui.zoho.errors import NotFound
 from zsync_tui.zoho.session import ZohoOptions
+
+
+class ConflictNotOpen(LookupError):
+    """The conflict does not exist or is already settled."""
 
 
 class SyncDisabled(RuntimeError):
@@ -279,6 +283,39 @@ class SyncService:
         for item in results:
             item["linked"] = item["id"] in linked
         return results
+
+    def resolve_conflict(
+        self, conflict_id: int, take: str | None = None, value: str | None = None
+    ) -> str | None:
+        """Settle an open conflict with CRM's value (`take="crm"`), Billing's
+        (`take="billing"`) or `value`; the next run writes it wherever it is not yet.
+        Returns the chosen value; `ConflictNotOpen` if there is no such open conflict."""
+        if (take is None) == (value is None):
+            raise ValueError("give take='crm'|'billing' or a value, not both")
+        pid = int(self.profile().id or 0)
+        with self.runtime.store.write() as session:
+            row = session.get(Conflict, conflict_id)
+            if row is None or row.profile_id != pid or row.state != "open":
+                raise ConflictNotOpen(f"no open conflict {conflict_id}: see `zsync conflicts list`")
+            chosen = (
+                value if take is None else (row.crm_value if take == "crm" else row.billing_value)
+            )
+            link = session.get(RecordLink, row.link_id)
+            if link is not None:
+                values = link_values(link)
+                values["override"][row.field] = chosen
+                store_link_values(
+                    link, values["base"], values["crm"], values["billing"], values["override"]
+                )
+                link.billing_hash = None
+                link.billing_modified_time = None
+                session.add(link)
+            row.state = "resolved"
+            row.resolution = f"take {take}" if take else "set"
+            row.resolved_value = chosen
+            row.resolved_at = datetime.now(UTC)
+            session.add(row)
+        return chosen
 
     # -- status ----------------------------------------------------------------------------
 
