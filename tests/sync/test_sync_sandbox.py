@@ -255,6 +255,9 @@ def test_the_cli_first_run_then_second_run_without_writes(harness: Any):
     assert second.exit_code == 0 and json.loads(second.stdout)["write_calls"] == 0
     status = json.loads(CliRunner().invoke(main, ["status", "--json"]).stdout)
     assert status["in_sync"] == len(harness.links())
+    # After an incremental run the exclusions of the last full read are still shown.
+    assert status["excluded"]["duplicate waiting for review"] == status["duplicates_waiting"] > 0
+    assert status["failing"] == sum(status["failing_by_reason"].values())
     exported = harness.runtime.paths.config_dir / "links.csv"
     assert CliRunner().invoke(main, ["links", "export", str(exported)]).exit_code == 0
     assert exported.read_text().count("\n") == len(harness.links()) + 1

@@ -111,7 +111,11 @@ class CustomerSync(UnlinkedRecords):
 
     async def run(self) -> RunReport:
         """The whole customer sync (see the module docstring)."""
-        return await self._run("customers", self._all_phases)
+        reads_all = self.full or any(
+            self.ledger.cursor(f"crm:{module}") is None for module in self.config.crm_modules
+        )
+        # A run that reads every record knows every exclusion; status shows its reasons.
+        return await self._run("customers_full" if reads_all else "customers", self._all_phases)
 
     async def run_one(self, module: str, crm_id: str) -> RunReport:
         """Pull one CRM record now: merge it with its customer, or import it (duplicate

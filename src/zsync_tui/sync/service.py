@@ -352,7 +352,34 @@ class SyncService:
                 .where(SyncRun.profile_id == pid, SyncRun.status == "ok")
                 .order_by(col(SyncRun.id).desc())
             ).first()
+            last_full = session.exec(
+                select(SyncRun)
+                .where(
+                    SyncRun.profile_id == pid,
+                    SyncRun.kind == "customers_full",
+                    SyncRun.dry_run == False,  # noqa: E712
+                )
+                .order_by(col(SyncRun.id).desc())
+            ).first()
+            matches = session.exec(
+                select(DuplicateMatch.state, func.count())
+                .where(DuplicateMatch.profile_id == pid)
+                .group_by(DuplicateMatch.state)
+            ).all()
         by_state = dict(links)
+        excluded: dict[str, int] = {}
+        if last_full is not None:
+            full_counts = json.loads(last_full.counts_json)
+            excluded.update(full_counts.get("skipped_by_reason") or {})
+        by_match = dict(matches)
+        for reason, state in (
+            ("duplicate waiting for review", "waiting"),
+            ("duplicate skipped", "skipped"),
+        ):
+            excluded.pop(reason, None)
+            if by_match.get(state):
+                excluded[reason] = by_match[state]
+        excluded.pop("refused earlier", None)
         failing = Ledger(self.runtime.store, pid).issues_by_reason()
         counts = json.loads(last.counts_json) if last else {}
         return {
@@ -360,7 +387,7 @@ class SyncService:
             "enabled": self.config().enabled,
             "in_sync": by_state.get("linked", 0),
             "crm_deleted": by_state.get("crm_deleted", 0),
-            "excluded": counts.get("skipped_by_reason", {}),
+            "excluded": excluded,
             "failing": sum(failing.values()),
             "failing_by_reason": failing,
             "last_run_errors": counts.get("error_messages", [])[:10],
