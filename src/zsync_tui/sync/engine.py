@@ -30,7 +30,7 @@ from zsync_tui.sync.events import PlanItem, RunReport, SyncProgress
 from zsync_tui.sync.ledger import Ledger, link_values, now_utc
 from zsync_tui.sync.mapping import canonical
 from zsync_tui.sync.page_work import PageWork, commit_page, cursor_value, finish_run_row, later
-from zsync_tui.sync.records import UNSETTLED
+from zsync_tui.sync.records import UNSETTLED, billing_time_mark
 from zsync_tui.sync.unlinked import UnlinkedRecords, record_name
 from zsync_tui.zoho.errors import (
     AmbiguousWrite,
@@ -217,9 +217,12 @@ class CustomerSync(UnlinkedRecords):
                         self.list_agrees(link, customer)
                     ):
                         # Our own write, and what the list shows of it is what we wrote: a
-                        # same-second edit there would show. Trust the time from now on.
-                        link.billing_modified_time = stamp
-                        settled.changed_links.append(link)
+                        # same-second edit there would show. Trust the time once its second
+                        # is over (until then an edit could still come with the same time).
+                        trusted = billing_time_mark(stamp, ours=False)
+                        if trusted != link.billing_modified_time:
+                            link.billing_modified_time = trusted
+                            settled.changed_links.append(link)
                         continue
                     self.dirty[int(link.id or 0)] = customer
                     continue
