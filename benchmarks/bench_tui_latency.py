@@ -147,6 +147,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
     runner = install_runner(app, backend, periodic=False)
     frames: list[float] = []
     samples: list[float] = []
+    by_key: dict[str, list[float]] = {}
     async with app.run_test(size=(80, 24)) as pilot:
         display = app._display
 
@@ -173,7 +174,10 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
         for index in range(key_count):
             if not runner.state.running or time.perf_counter() - started > max_seconds:
                 break
-            samples.append(await press_and_wait_for_frame(app, WALK[index % len(WALK)], frames))
+            key = WALK[index % len(WALK)]
+            sample = await press_and_wait_for_frame(app, key, frames)
+            samples.append(sample)
+            by_key.setdefault(key, []).append(sample)
             if index % 25 == 24:
                 done = runner.state.last_progress.done if runner.state.last_progress else 0
                 note(
@@ -195,6 +199,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
             "p95": round(p95, 1),
             "max": round(samples[-1], 1),
         },
+        "median_ms_by_key": {k: round(statistics.median(v), 1) for k, v in by_key.items()},
         "target_p95_ms": TARGET_P95_MS,
         "ok": p95 <= TARGET_P95_MS and still_running,
         "sync_still_running_at_end": still_running,

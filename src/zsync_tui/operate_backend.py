@@ -37,10 +37,9 @@ from zsync_tui.operate_rows import (
     RunSummary,
 )
 from zsync_tui.runtime import Runtime
-from zsync_tui.store import Conflict, DuplicateMatch, RecordLink
+from zsync_tui.store import DuplicateMatch, RecordLink
 from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.events import RunReport, SyncProgress
-from zsync_tui.sync.ledger import link_values, store_link_values
 from zsync_tui.sync.service import SyncService
 
 if TYPE_CHECKING:
@@ -182,35 +181,12 @@ class OperateBackend:
     def resolve_conflict(
         self, conflict_id: int, take: Literal["crm", "billing", "value"], value: str | None = None
     ) -> None:
-        """Settle one conflict with CRM's value, Billing's, or `value`. The choice is kept on
-        the link and the next run writes it wherever it is not yet (the engine's rule)."""
-        if hasattr(self.service, "resolve_conflict"):
-            self._engine_call("resolve_conflict", "Resolving a conflict", conflict_id, take, value)
-            return
-        # The engine has no service call yet (only `zsync conflicts resolve`); this follows
-        # the same contract: an `override` on the link, the conflict marked resolved.
-        with self.runtime.store.write() as session:
-            row = session.get(Conflict, conflict_id)
-            if row is None or row.profile_id != self.queries.profile_id or row.state != "open":
-                raise NotAvailable(
-                    f"conflict {conflict_id} is no longer open: someone settled it already"
-                )
-            chosen = {"crm": row.crm_value, "billing": row.billing_value}.get(take, value)
-            link = session.get(RecordLink, row.link_id)
-            if link is not None:
-                values = link_values(link)
-                values["override"][row.field] = chosen
-                store_link_values(
-                    link, values["base"], values["crm"], values["billing"], values["override"]
-                )
-                link.billing_hash = None
-                link.billing_modified_time = None
-                session.add(link)
-            row.state = "resolved"
-            row.resolution = "set" if take == "value" else f"take {take}"
-            row.resolved_value = chosen
-            row.resolved_at = datetime.now(UTC)
-            session.add(row)
+        """Settle one conflict with CRM's value, Billing's, or `value`; the next run writes
+        it wherever it is not yet (`SyncService.resolve_conflict`)."""
+        if take == "value":
+            self.service.resolve_conflict(conflict_id, value=value or "")
+        else:
+            self.service.resolve_conflict(conflict_id, take=take)
 
     def resolve_field_everywhere(self, field: str, take: Literal["crm", "billing"]) -> int:
         """Settle every open conflict of `field` the same way; how many were settled."""

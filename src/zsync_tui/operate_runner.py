@@ -83,9 +83,16 @@ def describe_problem(exc: BaseException) -> str:
     from zsync_tui.sync.config import ConfigError
     from zsync_tui.sync.deals.links import LinkRefused
     from zsync_tui.sync.deals.simulate import SimulationRefused
-    from zsync_tui.sync.service import SyncDisabled
+    from zsync_tui.sync.service import ConflictNotOpen, SyncDisabled
 
-    told = (NotAvailable, ConnectFailed, SyncDisabled, LinkRefused, SimulationRefused)
+    told = (
+        NotAvailable,
+        ConnectFailed,
+        SyncDisabled,
+        ConflictNotOpen,
+        LinkRefused,
+        SimulationRefused,
+    )
     if isinstance(exc, told):
         text = str(exc)
     elif isinstance(exc, ConfigError):

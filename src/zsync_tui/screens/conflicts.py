@@ -86,6 +86,9 @@ class ConflictsScreen(OperateScreen):
         table.add_columns("Record", "Field", "CRM", "Billing")
         self.reload()
 
+    def reload_data(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
         """Read the open conflicts again (one short query) and keep the cursor near."""
         table = self.query_one(DataTable)

@@ -43,6 +43,9 @@ class CustomerDetailScreen(OperateScreen):
         self.query_one("#journal", DataTable).add_columns("When", "Side", "Action", "After")
         self.reload()
 
+    def reload_data(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
         found = self.backend.customer(self.link_id)
         if found is None:

@@ -72,6 +72,9 @@ class CustomersScreen(OperateScreen):
     def on_mount(self) -> None:
         self.query_one(PagedTable).focus()
 
+    def reload_data(self) -> None:
+        self.query_one(PagedTable).reload()
+
     def _fetch(self, offset: int, limit: int) -> list[PageRow]:
         rows = self.backend.customers(offset, limit, self.which)
         self.rows = {str(row.link_id): row for row in rows}

@@ -129,6 +129,9 @@ class DashboardScreen(OperateScreen):
             self.query_one(ProgressPanel).begin(self.runner.state.dry_run)
         self.runner.refresh_now()
 
+    def reload_data(self) -> None:
+        self.runner.refresh_now()
+
     def on_unmount(self) -> None:
         self.runner.unsubscribe(self)
 

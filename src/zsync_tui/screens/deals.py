@@ -52,6 +52,9 @@ class DealsScreen(OperateScreen):
         self.query_one(DataTable).add_columns("Deal", "Linked to", "Triggers")
         self.reload()
 
+    def reload_data(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
         self.deals = self.backend.deals()
         table = self.query_one(DataTable)

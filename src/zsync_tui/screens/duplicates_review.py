@@ -69,6 +69,9 @@ class DuplicatesReviewScreen(OperateScreen):
     def on_mount(self) -> None:
         self.query_one(PagedTable).focus()
 
+    def reload_data(self) -> None:
+        self.query_one(PagedTable).reload()
+
     def _count(self) -> int:
         return self.backend.count_duplicates(self.state, self.min_score)
 

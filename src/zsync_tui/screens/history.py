@@ -66,8 +66,12 @@ class HistoryScreen(OperateScreen):
     def on_mount(self) -> None:
         for label, width in RUN_COLUMNS:
             self.query_one("#runs", DataTable).add_column(label, width=width)
+        self.reload_data()
+
+    def reload_data(self) -> None:
         self.runs = self.backend.runs()
         table = self.query_one("#runs", DataTable)
+        table.clear()
         for run in self.runs:
             table.add_row(*run_cells(run), key=str(run.id))
         if not self.runs:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import on
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.events import Mount
+from textual.events import Mount, ScreenResume
 from textual.screen import Screen
 from textual.widgets import Input
 
@@ -48,7 +48,11 @@ def screen_factories() -> dict[str, tuple[str, type[Screen[None]]]]:
 
 
 def open_operate_screen(app: App[object], name: str) -> None:
-    """Show the named operating screen right above the dashboard."""
+    """Show the named operating screen right above the dashboard.
+
+    Each is composed once and installed: showing it again costs a refresh of its data, not a
+    new compose and restyle (which takes hundreds of milliseconds on a slow machine).
+    """
     _title, screen_type = screen_factories()[name]
     if isinstance(app.screen, screen_type):
         return
@@ -58,7 +62,10 @@ def open_operate_screen(app: App[object], name: str) -> None:
         and not app.screen.IS_HOME
     ):
         app.pop_screen()
-    app.push_screen(screen_type())
+    installed = f"operate-{name}"
+    if not app.is_screen_installed(installed):
+        app.install_screen(screen_type(), installed)
+    app.push_screen(installed)
 
 
 def describe_report(report: RunReport) -> str:
@@ -120,9 +127,20 @@ class OperateScreen(Screen[None]):
     IS_HOME: ClassVar[bool] = False
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
+    _shown_before = False
+
     @on(Mount)
     def _steady_cursor(self) -> None:
         steady_cursor(self)
+
+    @on(ScreenResume)
+    def _shown_again(self) -> None:
+        if self._shown_before:
+            self.reload_data()
+        self._shown_before = True
+
+    def reload_data(self) -> None:
+        """Read what the screen shows again: it is being shown again (screens are kept)."""
 
     @property
     def runner(self) -> OperateRunner:

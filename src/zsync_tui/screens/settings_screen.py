@@ -47,6 +47,9 @@ class SettingsScreen(OperateScreen):
     def on_mount(self) -> None:
         self.reload()
 
+    def reload_data(self) -> None:
+        self.reload()
+
     def reload(self) -> None:
         try:
             config = self.backend.config()
