@@ -116,6 +116,7 @@ def initial_and_idle(scale: float) -> dict[str, Any]:
         service._store_config(config)
         before = _stats(sandbox)["requests_total"]
         report, cpu_s, wall_s = asyncio.run(_timed_run(service))
+        sandbox_requests = _stats(sandbox)["requests_total"] - before
         first = report.as_dict()
         crm_creates = first["created"]["crm"]
         billing_writes = first["created"]["billing"] + first["updated"]["billing"]
@@ -147,7 +148,7 @@ def initial_and_idle(scale: float) -> dict[str, Any]:
                 "skipped_by_reason": first["skipped_by_reason"],
                 "api_calls": first["api_calls"],
                 "write_calls": first["write_calls"],
-                "sandbox_requests": _stats(sandbox)["requests_total"] - before,
+                "sandbox_requests": sandbox_requests,
                 "lower_bound_calls": lower_bound,
                 "calls_over_lower_bound_pct": round(100 * (calls - lower_bound) / lower_bound, 2),
                 "wall_s": round(wall_s, 1),
