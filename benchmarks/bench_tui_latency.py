@@ -102,7 +102,7 @@ def connect(home: str, creds: dict[str, str]) -> Any:
     return runtime
 
 
-async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> float:
+async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> float | None:
     """Send `key` as the terminal would; milliseconds until a frame is written that follows
     the key's handling with nothing left queued for the screen (so it shows the key's effect);
     5 s at most.
@@ -119,13 +119,17 @@ async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> f
     app.call_later(handled.set)  # queued behind the key: set once the App has handled it
     await handled.wait()
     deadline = sent + 5
+    seen_frame = False
     while time.perf_counter() < deadline:
         after = time.perf_counter()
         while (not frames or frames[-1] < after) and time.perf_counter() < deadline:
             await asyncio.sleep(0.001)
+        seen_frame = bool(frames) and frames[-1] >= after
         if app.screen._message_queue.empty() and app._message_queue.empty():
             break
-    return (min(frames[-1] if frames else deadline, deadline) - sent) * 1000
+    if not seen_frame:
+        return None  # the key changed nothing on screen (e.g. up at the top)
+    return (min(frames[-1], deadline) - sent) * 1000
 
 
 async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str, Any]:
@@ -176,6 +180,8 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
                 break
             key = WALK[index % len(WALK)]
             sample = await press_and_wait_for_frame(app, key, frames)
+            if sample is None:
+                continue
             samples.append(sample)
             by_key.setdefault(key, []).append(sample)
             if index % 25 == 24:
