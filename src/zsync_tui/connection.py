@@ -8,6 +8,7 @@ for a stored profile.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ import httpx
 from sqlmodel import select
 
 from zsync_tui.runtime import Runtime
-from zsync_tui.secrets import CredentialStore, KeyringUnavailable, SecretKind
+from zsync_tui.secrets import ENV_VARS, CredentialStore, KeyringUnavailable, SecretKind
 from zsync_tui.store.models import Profile, utcnow
 from zsync_tui.zoho.datacentres import DataCentre, DataCentreError, resolve_data_centre
 from zsync_tui.zoho.errors import ZohoError
@@ -155,13 +156,19 @@ async def _read_both_sides(
 def save(
     runtime: Runtime, request: ConnectRequest, report: ConnectionReport, refresh_token: Secret
 ) -> Profile:
-    """Keep the secrets in the keyring and the rest in the Profile row (both, or neither)."""
+    """Keep the secrets in the keyring and the rest in the Profile row (both, or neither).
+
+    With no usable keyring, a profile whose secrets both come from `ZSYNC_CLIENT_SECRET` and
+    `ZSYNC_REFRESH_TOKEN` is still saved: every later process reads them from there too, so
+    nothing secret needs keeping (a server with no Secret Service runs this way).
+    """
     credentials = CredentialStore(request.profile, timeout_s=runtime.settings.keyring_timeout_s)
     try:
         credentials.set(SecretKind.CLIENT_SECRET, request.client_secret.reveal())
         credentials.set(SecretKind.REFRESH_TOKEN, refresh_token.reveal())
     except KeyringUnavailable as exc:
-        raise ConnectFailed(str(exc)) from None
+        if not secrets_in_environment(request.client_secret, refresh_token):
+            raise ConnectFailed(str(exc)) from None
     try:
         with runtime.store.write() as session:
             profile = session.exec(select(Profile).where(Profile.name == request.profile)).first()
@@ -184,6 +191,13 @@ def save(
         for kind in SecretKind:
             credentials.delete(kind)
         raise
+
+
+def secrets_in_environment(client_secret: Secret, refresh_token: Secret) -> bool:
+    """Whether this process got exactly these secrets from its environment variables."""
+    return os.environ.get(ENV_VARS[SecretKind.CLIENT_SECRET]) == client_secret.reveal() and (
+        os.environ.get(ENV_VARS[SecretKind.REFRESH_TOKEN]) == refresh_token.reveal()
+    )
 
 
 async def connect(

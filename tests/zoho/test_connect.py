@@ -238,3 +238,34 @@ def test_a_missing_client_id_is_asked_for_then_refused_in_one_line(live: Any, me
         main, args, env=_env(live), input=live.credentials["client_id"] + "\n"
     )
     assert typed.exit_code == 0, typed.output
+
+
+@pytest.fixture
+def no_keyring() -> Any:
+    import keyring
+    import keyring.backends.fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_without_a_keyring_secrets_from_the_environment_still_connect(
+    live: Any, no_keyring: Any, runtime: Runtime
+):
+    result = CliRunner().invoke(main, _args(live), env=_env(live))
+    assert result.exit_code == 0, result.output
+    assert "no secret was kept" in result.output and "ZSYNC_REFRESH_TOKEN" in result.output
+    assert [p.client_id for p in _profiles(runtime)] == [live.credentials["client_id"]]
+
+
+def test_without_a_keyring_a_grant_code_cannot_be_kept_and_nothing_is_stored(
+    live: Any, no_keyring: Any, runtime: Runtime, sandbox_admin: Callable[..., Any]
+):
+    code = sandbox_admin(live, "grant_code", {})["code"]
+    env = _env(live, ZSYNC_REFRESH_TOKEN="", ZSYNC_GRANT_CODE=code)
+    result = CliRunner().invoke(main, _args(live), env=env)
+    assert result.exit_code == 2
+    assert "No usable keyring" in result.output
+    assert _profiles(runtime) == []

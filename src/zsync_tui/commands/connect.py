@@ -92,4 +92,10 @@ def connect_command(
         raise SystemExit(2) from None
     for line in report.lines():
         click.echo(line)
-    click.echo(f"Secrets kept in the keyring for profile {request.profile!r}.")
+    if runtime.credentials.status().usable:
+        click.echo(f"Secrets kept in the keyring for profile {request.profile!r}.")
+    else:
+        click.echo(
+            f"Profile {request.profile!r} saved. No usable keyring here, so no secret was kept: "
+            "set ZSYNC_CLIENT_SECRET and ZSYNC_REFRESH_TOKEN for every zsync process."
+        )
