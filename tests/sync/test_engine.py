@@ -185,6 +185,9 @@ async def test_review_waits_then_the_admins_choice_is_applied(world):
         for match in session.exec(select(DuplicateMatch)).all():
             match.state = "approved" if match.crm_id == linked_crm else "rejected"
             session.add(match)
+    for full in (False, True):
+        plan = await run(world, config, dry_run=True, full=full)
+        assert (plan.linked, plan.created["billing"], plan.write_calls) == (1, 1, 0)
     decided = await run(world, config)
     assert decided.linked == 1 and decided.created["billing"] == 1
     by_crm = {link.crm_id: link for link in links(world)}

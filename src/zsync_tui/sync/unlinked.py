@@ -71,9 +71,12 @@ class UnlinkedRecords(LinkedPairs):
         self._decisions = None  # re-read: this run may have recorded new matches
         with self.ledger.store.read() as session:
             linked = self.ledger.links_by_crm(session, module, [row.crm_id for row in decided])
+        # A dry run stores no links, so the records this run already planned for count as
+        # linked too; otherwise the plan would show each approved match twice.
+        planned = {item.crm_id for item in self.report.items if item.crm_module == module}
         work = PageWork()
         for row in decided:
-            if row.crm_id in linked:
+            if row.crm_id in linked or row.crm_id in planned:
                 continue
             try:
                 record = await self.crm.get_record(module, row.crm_id)
