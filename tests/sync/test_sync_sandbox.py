@@ -240,6 +240,19 @@ async def test_a_second_billing_org_is_one_way(harness: Any):
     assert report.created["crm"] == 0 and report.created["billing"] > 0
 
 
+async def test_triggers_naming_a_stage_the_pipeline_lacks_are_refused(harness: Any):
+    from zsync_tui.sync.config import IntegrationConfig
+    from zsync_tui.sync.deals.config import TriggerConfig
+
+    wrong = TriggerConfig(enabled=True, quote_create_stages=["Handshake"])
+    with pytest.raises(ConfigError) as refused:
+        await harness.service.save_config(IntegrationConfig(triggers=wrong))
+    assert "Handshake" in str(refused.value) and "Closed Won" in str(refused.value)
+    right = TriggerConfig(enabled=True, quote_create_stages=["Qualification"])
+    await harness.service.save_config(IntegrationConfig(triggers=right))
+    assert harness.service.config().triggers == right
+
+
 def test_the_cli_first_run_then_second_run_without_writes(harness: Any):
     assert CliRunner().invoke(main, ["configure", "--defaults"]).exit_code == 0
     shown = CliRunner().invoke(main, ["config", "show", "--toml"]).output

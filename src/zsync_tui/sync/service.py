@@ -27,6 +27,7 @@ from zsync_tui.runtime import Runtime
 from zsync_tui.store import Conflict, DuplicateMatch, OutboxIntent, Profile, RecordLink, SyncRun
 from zsync_tui.sync.config import ConfigError, IntegrationConfig, load_profile_config
 from zsync_tui.sync.config_checks import RemoteFacts, check_against_remote, resolve_view
+from zsync_tui.sync.deals.stages import stage_problems
 from zsync_tui.sync.engine import CustomerSync, ProgressCallback
 from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.ledger import Ledger, link_values, store_link_values
@@ -108,7 +109,8 @@ class SyncService:
                 self.runtime, profile=self.profile_name, options=self.options
             ) as clients:
                 facts = await self._facts_for(config, clients.crm, clients.billing)
-            problems = check_against_remote(config, facts)
+                stage_issues = await stage_problems(config.triggers, clients.crm)
+            problems = check_against_remote(config, facts) + stage_issues
             if problems:
                 raise ConfigError(problems)
         self._store_config(config)
