@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.requests import Request
 
+from zsync_tui.sandbox.billing_model import priced_lines
 from zsync_tui.sandbox.clock import billing_time
 from zsync_tui.sandbox.crm_common import sandbox_of, token_of
 from zsync_tui.sandbox.oauth import has_scope
@@ -199,3 +200,40 @@ def age_documents(request: Request) -> None:
     for invoice in world.invoices.values():
         if invoice["status"] == "sent" and invoice.get("due_date") and invoice["due_date"] < today:
             invoice["status"] = "overdue"
+
+
+def status_filter(request: Request, filters: dict[str, str | None]) -> str | None:
+    """The status `filter_by` asks for (None for all); an unknown filter is refused."""
+    wanted = filters.get(request.query_params.get("filter_by", "Status.All"), "?")
+    if wanted == "?":
+        raise billing_error(400, BILLING_INVALID_VALUE, "Invalid value passed for filter_by.")
+    return wanted
+
+
+def filter_customer_and_deal(request: Request, items: list[Record]) -> list[Record]:
+    """The documents of the `customer_id` and of the CRM deal `zcrm_potential_id` asked for."""
+    query = request.query_params
+    if query.get("customer_id"):
+        items = [r for r in items if r["customer_id"] == query["customer_id"]]
+    if query.get("zcrm_potential_id"):
+        items = [r for r in items if r.get("zcrm_potential_id") == query["zcrm_potential_id"]]
+    return items
+
+
+def reprice_lines(
+    request: Request, document: Record, body: dict[str, Any], key: str, id_key: str
+) -> float | None:
+    """Replaces the document's `key` lines with the body's, priced from the catalogue, and
+    returns their total; None (the document untouched) when the body sends no lines."""
+    if key not in body:
+        return None
+    check_lines(body, key, id_key)
+    document[key], total = priced_lines(body[key], id_key, sandbox_of(request).world)
+    return total
+
+
+def copy_text_fields(document: Record, body: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """The body's values for `keys` (those it sends) stored as text; null becomes ""."""
+    for key in keys:
+        if key in body:
+            document[key] = str(body[key] or "")

@@ -12,16 +12,19 @@ from zsync_tui.sandbox.billing_common import (
     body_of,
     check_customer,
     check_lines,
+    copy_text_fields,
+    filter_customer_and_deal,
     filter_search_text,
     not_found,
     now_text,
     paged,
+    reprice_lines,
     sort_by_column,
+    status_filter,
 )
 from zsync_tui.sandbox.billing_model import (
     INVOICE_LIST_KEYS,
     new_invoice,
-    priced_lines,
     summary,
 )
 from zsync_tui.sandbox.crm_common import sandbox_of
@@ -42,6 +45,14 @@ INVOICE_SORTS = (
     "total",
     "balance",
     "created_time",
+)
+INVOICE_TEXT_FIELDS = (
+    "reference_number",
+    "notes",
+    "terms",
+    "due_date",
+    "salesperson_name",
+    "zcrm_potential_id",
 )
 INVOICE_FILTERS = {
     "Status.All": None,
@@ -102,15 +113,8 @@ async def list_invoices(request: Request) -> Response:
     """GET /invoices: `customer_id`, `zcrm_potential_id`, `filter_by`, `search_text`, sort."""
     billing_scope(request, "invoices", "READ")
     age_documents(request)
-    query = request.query_params
-    wanted = INVOICE_FILTERS.get(query.get("filter_by", "Status.All"), "?")
-    if wanted == "?":
-        raise billing_error(400, BILLING_INVALID_VALUE, "Invalid value passed for filter_by.")
-    items = list(sandbox_of(request).world.invoices.values())
-    if query.get("customer_id"):
-        items = [i for i in items if i["customer_id"] == query["customer_id"]]
-    if query.get("zcrm_potential_id"):
-        items = [i for i in items if i.get("zcrm_potential_id") == query["zcrm_potential_id"]]
+    wanted = status_filter(request, INVOICE_FILTERS)
+    items = filter_customer_and_deal(request, list(sandbox_of(request).world.invoices.values()))
     if wanted == "unpaid":
         items = [i for i in items if i["status"] in ("sent", "overdue", "partially_paid")]
     elif wanted:
@@ -137,23 +141,10 @@ async def update_invoice(request: Request) -> Response:
             400, BILLING_BAD_STATUS, f"A {invoice['status']} invoice cannot be edited."
         )
     body = await body_of(request)
-    if "invoice_items" in body:
-        check_lines(body, "invoice_items", "product_id")
-
-        invoice["invoice_items"], total = priced_lines(
-            body["invoice_items"], "product_id", sandbox_of(request).world
-        )
+    total = reprice_lines(request, invoice, body, "invoice_items", "product_id")
+    if total is not None:
         invoice["sub_total"] = invoice["total"] = invoice["balance"] = total
-    for key in (
-        "reference_number",
-        "notes",
-        "terms",
-        "due_date",
-        "salesperson_name",
-        "zcrm_potential_id",
-    ):
-        if key in body:
-            invoice[key] = str(body[key] or "")
+    copy_text_fields(invoice, body, INVOICE_TEXT_FIELDS)
     _touch_invoice(request, invoice)
     return json_reply(
         {"code": 0, "message": "Invoice information has been updated.", "invoice": dict(invoice)}

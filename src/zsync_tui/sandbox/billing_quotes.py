@@ -15,22 +15,24 @@ from zsync_tui.sandbox.billing_common import (
     body_of,
     check_customer,
     check_lines,
+    copy_text_fields,
+    filter_customer_and_deal,
     filter_search_text,
     not_found,
     now_text,
     paged,
+    reprice_lines,
     sort_by_column,
+    status_filter,
 )
 from zsync_tui.sandbox.billing_model import (
     ESTIMATE_LIST_KEYS,
     new_estimate,
-    priced_lines,
     summary,
 )
 from zsync_tui.sandbox.crm_common import sandbox_of
 from zsync_tui.sandbox.responses import (
     BILLING_BAD_STATUS,
-    BILLING_INVALID_VALUE,
     billing_error,
     json_reply,
 )
@@ -38,6 +40,15 @@ from zsync_tui.sandbox.world import Record
 
 Handler = Callable[[Request], Any]
 ESTIMATE_SORTS = ("customer_name", "estimate_number", "date", "total", "created_time")
+ESTIMATE_TEXT_FIELDS = (
+    "reference_number",
+    "notes",
+    "terms",
+    "expiry_date",
+    "salesperson_name",
+    "zcrm_potential_id",
+    "date",
+)
 ESTIMATE_FILTERS = {
     "Status.All": None,
     "Status.Draft": "draft",
@@ -75,15 +86,8 @@ async def list_estimates(request: Request) -> Response:
     """GET /estimates: `zcrm_potential_id`, `customer_id`, `filter_by`, `search_text`, sort."""
     billing_scope(request, "quotes", "READ")
     age_documents(request)
-    query = request.query_params
-    wanted = ESTIMATE_FILTERS.get(query.get("filter_by", "Status.All"), "?")
-    if wanted == "?":
-        raise billing_error(400, BILLING_INVALID_VALUE, "Invalid value passed for filter_by.")
-    items = list(sandbox_of(request).world.estimates.values())
-    if query.get("zcrm_potential_id"):
-        items = [e for e in items if e.get("zcrm_potential_id") == query["zcrm_potential_id"]]
-    if query.get("customer_id"):
-        items = [e for e in items if e["customer_id"] == query["customer_id"]]
+    wanted = status_filter(request, ESTIMATE_FILTERS)
+    items = filter_customer_and_deal(request, list(sandbox_of(request).world.estimates.values()))
     if wanted:
         items = [e for e in items if e["status"] == wanted]
     searched = ("estimate_number", "reference_number", "customer_name")
@@ -107,24 +111,10 @@ async def update_estimate(request: Request) -> Response:
     body = await body_of(request)
     if estimate["status"] in ("invoiced",):
         raise billing_error(400, BILLING_BAD_STATUS, "An invoiced quote cannot be edited.")
-    if "line_items" in body:
-        check_lines(body, "line_items", "item_id")
-
-        estimate["line_items"], total = priced_lines(
-            body["line_items"], "item_id", sandbox_of(request).world
-        )
+    total = reprice_lines(request, estimate, body, "line_items", "item_id")
+    if total is not None:
         estimate["sub_total"] = estimate["total"] = total
-    for key in (
-        "reference_number",
-        "notes",
-        "terms",
-        "expiry_date",
-        "salesperson_name",
-        "zcrm_potential_id",
-        "date",
-    ):
-        if key in body:
-            estimate[key] = str(body[key] or "")
+    copy_text_fields(estimate, body, ESTIMATE_TEXT_FIELDS)
     estimate["last_modified_time"] = now_text(request)
     return json_reply({"code": 0, "message": "Quote has been updated.", "estimate": dict(estimate)})
 

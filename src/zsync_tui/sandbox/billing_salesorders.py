@@ -11,6 +11,8 @@ from zsync_tui.sandbox.billing_common import (
     body_of,
     check_customer,
     check_lines,
+    copy_text_fields,
+    filter_customer_and_deal,
     not_found,
     now_text,
     paged,
@@ -49,12 +51,7 @@ async def create_salesorder(request: Request) -> Response:
 async def list_salesorders(request: Request) -> Response:
     """GET /salesorders with `customer_id` and `zcrm_potential_id` (unverified for Billing)."""
     billing_scope(request, "salesorders", "READ")
-    query = request.query_params
-    items = list(sandbox_of(request).world.salesorders.values())
-    if query.get("customer_id"):
-        items = [o for o in items if o["customer_id"] == query["customer_id"]]
-    if query.get("zcrm_potential_id"):
-        items = [o for o in items if o.get("zcrm_potential_id") == query["zcrm_potential_id"]]
+    items = filter_customer_and_deal(request, list(sandbox_of(request).world.salesorders.values()))
     return json_reply(
         paged(
             request,
@@ -77,9 +74,7 @@ async def update_salesorder(request: Request) -> Response:
     billing_scope(request, "salesorders", "UPDATE")
     order = _order(request)
     body = await body_of(request)
-    for key in ("reference_number", "notes", "zcrm_potential_id"):
-        if key in body:
-            order[key] = str(body[key] or "")
+    copy_text_fields(order, body, ("reference_number", "notes", "zcrm_potential_id"))
     order["last_modified_time"] = now_text(request)
     return json_reply(
         {"code": 0, "message": "Sales Order has been updated.", "salesorder": dict(order)}
