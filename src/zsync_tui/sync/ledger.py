@@ -13,7 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, update
+from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from zsync_tui.store import (
     Conflict,
@@ -30,6 +33,11 @@ from zsync_tui.sync.mapping import Values
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def journal_json(value: Any) -> str | None:
+    """A journal entry's before/after snapshot as JSON; None stays None (nothing to show)."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def link_values(link: RecordLink) -> dict[str, Values]:
@@ -60,34 +68,39 @@ class Ledger:
 
     # -- links -----------------------------------------------------------------------------
 
+    def _links_among(
+        self,
+        session: Session,
+        of_kind: ColumnElement[bool],
+        id_column: Mapped[str],
+        ids: Iterable[str],
+    ) -> list[RecordLink]:
+        """This profile's links of one kind whose `id_column` is one of `ids`."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        return list(
+            session.exec(
+                select(RecordLink).where(
+                    RecordLink.profile_id == self.profile_id, of_kind, id_column.in_(wanted)
+                )
+            ).all()
+        )
+
     def links_by_crm(
         self, session: Session, module: str, ids: Iterable[str]
     ) -> dict[str, RecordLink]:
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        rows = session.exec(
-            select(RecordLink).where(
-                RecordLink.profile_id == self.profile_id,
-                RecordLink.crm_module == module,
-                col(RecordLink.crm_id).in_(wanted),
-            )
-        ).all()
+        rows = self._links_among(
+            session, col(RecordLink.crm_module) == module, col(RecordLink.crm_id), ids
+        )
         return {row.crm_id: row for row in rows}
 
     def links_by_billing(
         self, session: Session, ids: Iterable[str], entity: str = "customer"
     ) -> dict[str, RecordLink]:
-        wanted = list(ids)
-        if not wanted:
-            return {}
-        rows = session.exec(
-            select(RecordLink).where(
-                RecordLink.profile_id == self.profile_id,
-                RecordLink.billing_entity == entity,
-                col(RecordLink.billing_id).in_(wanted),
-            )
-        ).all()
+        rows = self._links_among(
+            session, col(RecordLink.billing_entity) == entity, col(RecordLink.billing_id), ids
+        )
         return {row.billing_id: row for row in rows}
 
     def link_by_id(self, session: Session, link_id: int) -> RecordLink | None:
@@ -205,10 +218,8 @@ class Ledger:
                     "entity": entity,
                     "remote_id": remote_id,
                     "action": action,
-                    "before_json": None
-                    if before is None
-                    else json.dumps(before, ensure_ascii=False),
-                    "after_json": None if after is None else json.dumps(after, ensure_ascii=False),
+                    "before_json": journal_json(before),
+                    "after_json": journal_json(after),
                     "at": now,
                 }
                 for side, entity, remote_id, action, before, after in entries
@@ -234,8 +245,8 @@ class Ledger:
                 entity=entity,
                 remote_id=remote_id,
                 action=action,
-                before_json=None if before is None else json.dumps(before, ensure_ascii=False),
-                after_json=None if after is None else json.dumps(after, ensure_ascii=False),
+                before_json=journal_json(before),
+                after_json=journal_json(after),
             )
         )
 
@@ -317,6 +328,15 @@ class Ledger:
 
     # -- records the other side refused ----------------------------------------------------
 
+    def _issues_of(self, side: str, module: str, record_id: str) -> SelectOfScalar[RecordIssue]:
+        """The query for one record's issues on one side."""
+        return select(RecordIssue).where(
+            RecordIssue.profile_id == self.profile_id,
+            RecordIssue.side == side,
+            RecordIssue.module == module,
+            RecordIssue.record_id == record_id,
+        )
+
     def record_issue(
         self,
         session: Session,
@@ -328,14 +348,7 @@ class Ledger:
         message: str,
         record_modified_time: str | None = None,
     ) -> None:
-        row = session.exec(
-            select(RecordIssue).where(
-                RecordIssue.profile_id == self.profile_id,
-                RecordIssue.side == side,
-                RecordIssue.module == module,
-                RecordIssue.record_id == record_id,
-            )
-        ).first()
+        row = session.exec(self._issues_of(side, module, record_id)).first()
         if row is None:
             row = RecordIssue(
                 profile_id=self.profile_id,
@@ -350,14 +363,7 @@ class Ledger:
         session.add(row)
 
     def settle_issue(self, session: Session, side: str, module: str, record_id: str) -> None:
-        for row in session.exec(
-            select(RecordIssue).where(
-                RecordIssue.profile_id == self.profile_id,
-                RecordIssue.side == side,
-                RecordIssue.module == module,
-                RecordIssue.record_id == record_id,
-            )
-        ).all():
+        for row in session.exec(self._issues_of(side, module, record_id)).all():
             session.delete(row)
 
     def issue_ids(self, side: str, module: str) -> dict[str, str | None]:
