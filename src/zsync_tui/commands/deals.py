@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import click
@@ -178,42 +179,44 @@ def _print_link(result: LinkResult, verb: str, as_json: bool) -> None:
         click.echo(result.note)
 
 
-@deals_group.command("link")
-@click.argument("deal_id")
-@_with_document_options
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def deals_link(
-    runtime: Runtime,
-    deal_id: str,
-    quote: str | None,
-    invoice: str | None,
-    salesorder: str | None,
-    as_json: bool,
-) -> None:
-    """Link a deal to a quote, invoice or sales order of its customer."""
-    entity, billing_id = _document(quote, invoice, salesorder)
-    result = _run(DealService(runtime).link(deal_id, entity, billing_id))
-    _print_link(result, "Linked", as_json)
+LinkChange = Callable[[DealService, str, str, str], Coroutine[Any, Any, LinkResult]]
 
 
-@deals_group.command("unlink")
-@click.argument("deal_id")
-@_with_document_options
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def deals_unlink(
-    runtime: Runtime,
-    deal_id: str,
-    quote: str | None,
-    invoice: str | None,
-    salesorder: str | None,
-    as_json: bool,
-) -> None:
-    """Dissociate a deal from a document it was linked to by hand (not by a trigger)."""
-    entity, billing_id = _document(quote, invoice, salesorder)
-    result = _run(DealService(runtime).unlink(deal_id, entity, billing_id))
-    _print_link(result, "Unlinked", as_json)
+def _link_change_command(name: str, verb: str, help_text: str, change: LinkChange) -> click.Command:
+    """`deals link` and `deals unlink`: the same options and output, a different service call."""
+
+    @deals_group.command(name, help=help_text)
+    @click.argument("deal_id")
+    @_with_document_options
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_obj
+    def command(
+        runtime: Runtime,
+        deal_id: str,
+        quote: str | None,
+        invoice: str | None,
+        salesorder: str | None,
+        as_json: bool,
+    ) -> None:
+        entity, billing_id = _document(quote, invoice, salesorder)
+        result = _run(change(DealService(runtime), deal_id, entity, billing_id))
+        _print_link(result, verb, as_json)
+
+    return command
+
+
+deals_link = _link_change_command(
+    "link",
+    "Linked",
+    "Link a deal to a quote, invoice or sales order of its customer.",
+    DealService.link,
+)
+deals_unlink = _link_change_command(
+    "unlink",
+    "Unlinked",
+    "Dissociate a deal from a document it was linked to by hand (not by a trigger).",
+    DealService.unlink,
+)
 
 
 @deals_group.command("simulate")
