@@ -12,7 +12,6 @@ service call it needs, so the screen can say so instead of pretending.
 from __future__ import annotations
 
 import asyncio
-import csv
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -37,9 +36,10 @@ from zsync_tui.operate_rows import (
     RunSummary,
 )
 from zsync_tui.runtime import Runtime
-from zsync_tui.store import DuplicateMatch, RecordLink
+from zsync_tui.store import DuplicateMatch
 from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.events import RunReport, SyncProgress
+from zsync_tui.sync.links_csv import write_links_csv
 from zsync_tui.sync.service import SyncService
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 BILLING_DAILY_CALLS = 2_500
 #: CRM credits per rolling 24 h of the lowest edition, used when the edition is unknown.
 CRM_DAILY_CREDITS = 5_000
+#: The settings screen's export has always left out `billing_parent_id`; its header is kept.
 LINK_COLUMNS = ("crm_module", "crm_id", "billing_entity", "billing_id", "origin", "state")
 
 
@@ -340,19 +341,7 @@ class OperateBackend:
 
     def export_links(self, path: Path) -> int:
         """Write every link of the profile to a CSV file; how many rows."""
-        with self.runtime.store.read() as session:
-            links = session.exec(
-                select(RecordLink)
-                .where(RecordLink.profile_id == self.queries.profile_id)
-                .order_by(col(RecordLink.id))
-            ).all()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(LINK_COLUMNS)
-            for link in links:
-                writer.writerow([getattr(link, name) for name in LINK_COLUMNS])
-        return len(links)
+        return write_links_csv(self.runtime.store, self.queries.profile_id, path, LINK_COLUMNS)
 
     def import_links(self, path: Path) -> int:
         """Read links back from a CSV file made by `export_links`; how many were added."""

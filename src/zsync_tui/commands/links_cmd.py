@@ -17,17 +17,8 @@ from sqlmodel import select
 from zsync_tui.connection import ConnectFailed, load_profile
 from zsync_tui.runtime import Runtime
 from zsync_tui.store import Conflict, RecordLink
+from zsync_tui.sync.links_csv import LINK_CSV_COLUMNS, write_links_csv
 from zsync_tui.sync.service import ConflictNotOpen, SyncService
-
-LINK_COLUMNS = (
-    "crm_module",
-    "crm_id",
-    "billing_entity",
-    "billing_id",
-    "billing_parent_id",
-    "origin",
-    "state",
-)
 
 
 def _profile_id(runtime: Runtime) -> int:
@@ -52,7 +43,7 @@ def links_list(runtime: Runtime, as_json: bool) -> None:
     with runtime.store.read() as session:
         rows = session.exec(select(RecordLink).where(RecordLink.profile_id == pid)).all()
     for row in rows:
-        data = {key: getattr(row, key) for key in LINK_COLUMNS}
+        data = {key: getattr(row, key) for key in LINK_CSV_COLUMNS}
         click.echo(json.dumps(data) if as_json else "  ".join(str(v or "-") for v in data.values()))
 
 
@@ -61,15 +52,8 @@ def links_list(runtime: Runtime, as_json: bool) -> None:
 @click.pass_obj
 def links_export(runtime: Runtime, file: Path) -> None:
     """Write every link to FILE.csv."""
-    pid = _profile_id(runtime)
-    with runtime.store.read() as session:
-        rows = session.exec(select(RecordLink).where(RecordLink.profile_id == pid)).all()
-    with file.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(LINK_COLUMNS)
-        for row in rows:
-            writer.writerow([getattr(row, key) or "" for key in LINK_COLUMNS])
-    click.echo(f"{len(rows)} links written to {file}")
+    written = write_links_csv(runtime.store, _profile_id(runtime), file)
+    click.echo(f"{written} links written to {file}")
 
 
 @links_group.command("import")
