@@ -102,17 +102,14 @@ async def send_person_creates(writer: CrmWriter, work: PageWork) -> None:
             run.fail(work, record, f"ambiguous write, looked up before any retry: {exc}")
             continue
         except RateLimited:
-            for unsent, _, _, _ in creates[index:]:
-                work.hold_cursor_at(unsent.get("Modified_Time"))
-            for unsent_id in intent_ids[index:]:
-                work.intents_done.append((unsent_id, "abandoned", None, "budget spent"))
+            work.abandon_unsent([unsent for unsent, _, _, _ in creates[index:]], intent_ids[index:])
             raise
         except ValidationFailed as exc:
-            work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+            work.intent_failed(intent_id, exc)
             run.refuse(work, "Contacts", record, exc)
             continue
         except ZohoError as exc:
-            work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+            work.intent_failed(intent_id, exc)
             run.fail(work, record, str(exc))
             continue
         checkpoint("contact person created, not committed")

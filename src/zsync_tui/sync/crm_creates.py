@@ -105,7 +105,7 @@ async def _insert(
         raise
     except ZohoError as exc:
         for intent_id in intent_ids:
-            work.intents_done.append((intent_id, "failed", None, str(exc)[:500]))
+            work.intent_failed(intent_id, exc)
         run.emit(PlanItem("error", None, module, None, None, str(exc)))
         run.commit(work, None, None)
         return

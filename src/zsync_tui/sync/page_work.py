@@ -8,6 +8,7 @@ leaves the cursor where it was and the outbox intents pending, to be settled by 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -53,6 +54,18 @@ class PageWork:
             self.oldest_failure is None or later(self.oldest_failure, stamp)
         ):
             self.oldest_failure = stamp
+
+    def abandon_unsent(self, records: Iterable[dict[str, Any]], intent_ids: Iterable[int]) -> None:
+        """The budget ran out mid-batch: the cursor stays before the records not sent and their
+        intents are abandoned, so the next run decides them again."""
+        for record in records:
+            self.hold_cursor_at(record.get("Modified_Time"))
+        for intent_id in intent_ids:
+            self.intents_done.append((intent_id, "abandoned", None, "budget spent"))
+
+    def intent_failed(self, intent_id: int, error: Exception) -> None:
+        """The remote create of this intent was answered with an error (kept, shortened)."""
+        self.intents_done.append((intent_id, "failed", None, str(error)[:500]))
 
 
 def commit_page(
