@@ -22,17 +22,16 @@ from typing import Any
 
 from sqlmodel import col, func, select
 
-from zsync_tui.connection import load_profile, open_clients
-from zsync_tui.runtime import Runtime
+from zsync_tui.connection import open_clients
 from zsync_tui.store import Conflict, DuplicateMatch, OutboxIntent, Profile, RecordLink, SyncRun
-from zsync_tui.sync.config import ConfigError, IntegrationConfig, load_profile_config
+from zsync_tui.sync.config import ConfigError, IntegrationConfig
 from zsync_tui.sync.config_checks import RemoteFacts, check_against_remote, resolve_view
 from zsync_tui.sync.deals.stages import stage_problems
 from zsync_tui.sync.engine import CustomerSync, ProgressCallback
 from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.ledger import Ledger, link_values, store_link_values
+from zsync_tui.sync.profile_service import ProfileService
 from zsync_tui.zoho.errors import NotFound
-from zsync_tui.zoho.session import ZohoOptions
 
 
 class ConflictNotOpen(LookupError):
@@ -43,23 +42,10 @@ class SyncDisabled(RuntimeError):
     """The integration is disabled; `zsync enable` turns it back on."""
 
 
-class SyncService:
+class SyncService(ProfileService):
     """Customer sync operations for one profile (see the module docstring)."""
 
-    def __init__(
-        self, runtime: Runtime, profile: str | None = None, options: ZohoOptions | None = None
-    ) -> None:
-        self.runtime = runtime
-        self.profile_name = profile or runtime.profile_name
-        self.options = options
-
     # -- configuration ---------------------------------------------------------------------
-
-    def profile(self) -> Profile:
-        return load_profile(self.runtime, self.profile_name)
-
-    def config(self) -> IntegrationConfig:
-        return load_profile_config(self.profile().config_toml)
 
     def is_secondary_org(self) -> bool:
         """True when an earlier profile links another Billing org to the same CRM org."""

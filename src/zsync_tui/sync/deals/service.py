@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zsync_tui.connection import ConnectFailed, load_profile, open_clients
+from zsync_tui.connection import ConnectFailed, open_clients
 from zsync_tui.runtime import Runtime
-from zsync_tui.sync.config import ConfigError, IntegrationConfig, load_profile_config
+from zsync_tui.sync.config import ConfigError
 from zsync_tui.sync.deals.config import TriggerConfig
 from zsync_tui.sync.deals.customers import CustomerImportFailed
 from zsync_tui.sync.deals.ledger import DealLedger, decode
@@ -30,6 +30,7 @@ from zsync_tui.sync.deals.model import SEEN, SKIP, StageMap
 from zsync_tui.sync.deals.simulate import Simulation, simulate
 from zsync_tui.sync.deals.stages import validate_against_crm
 from zsync_tui.sync.deals.watcher import DealWatcher, PollReport
+from zsync_tui.sync.profile_service import ProfileService
 from zsync_tui.zoho.session import ZohoOptions
 
 
@@ -55,23 +56,17 @@ class DealSummary:
         }
 
 
-class DealService:
+class DealService(ProfileService):
     """Deal-trigger operations for one profile (see the module docstring)."""
 
     def __init__(
         self, runtime: Runtime, profile: str | None = None, options: ZohoOptions | None = None
     ) -> None:
-        self.runtime = runtime
-        self.profile_name = profile or runtime.profile_name
-        self.options = options
+        super().__init__(runtime, profile, options)
         self._import_lock = asyncio.Lock()
 
-    def config(self) -> IntegrationConfig:
-        return load_profile_config(load_profile(self.runtime, self.profile_name).config_toml)
-
     def ledger(self) -> DealLedger:
-        profile = load_profile(self.runtime, self.profile_name)
-        return DealLedger(self.runtime.store, int(profile.id or 0))
+        return DealLedger(self.runtime.store, int(self.profile().id or 0))
 
     def make_watcher(self, crm: Any, billing: Any) -> DealWatcher:
         """A watcher over open clients; a deal whose customer is missing in Billing gets it
