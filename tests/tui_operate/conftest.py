@@ -8,7 +8,8 @@ clock; every file under tmp_path (the root conftest sets ZSYNC_HOME).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -253,6 +254,13 @@ class Keys:
             await pilot.pause()
             await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
+    @asynccontextmanager
+    async def running(self, app: ZsyncApp) -> AsyncIterator[Pilot[None]]:
+        """The app at the bench's size, settled after its first screen's workers."""
+        async with app.run_test(size=self.size) as pilot:
+            await self.settle(pilot)
+            yield pilot
 
     async def press(self, pilot: Pilot[None], *keys: str) -> None:
         await pilot.press(*keys)

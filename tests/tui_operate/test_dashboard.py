@@ -12,8 +12,7 @@ async def test_dashboard_shows_health_runs_and_budget(
     make_operate_app: Callable[..., ZsyncApp], keys: Any
 ) -> None:
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         assert keys.screen_name(pilot) == "DashboardScreen"
         health = keys.text(pilot, "#health")
         assert "In sync" in health and "11" in health  # 12 links, one deleted in CRM

@@ -23,8 +23,7 @@ def count(live: Any, model: Any) -> int:
 async def test_sync_now_runs_live_and_updates_health(live: Any, keys: Any) -> None:
     app = live.app()
     seen: list[tuple[str, int]] = []
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         panel = app.screen.query_one(ProgressPanel)
         advance = panel.advance
 
@@ -47,8 +46,7 @@ async def test_sync_now_runs_live_and_updates_health(live: Any, keys: Any) -> No
 
 async def test_dry_run_lists_the_plan_and_writes_nothing(live: Any, keys: Any) -> None:
     app = live.app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "y")
         assert keys.screen_name(pilot) == "DryRunScreen"
         text = keys.text(pilot)
@@ -61,8 +59,7 @@ async def test_dry_run_lists_the_plan_and_writes_nothing(live: Any, keys: Any) -
 
 async def test_cancel_stops_a_running_sync(slow_live: Any, keys: Any) -> None:
     app = slow_live.app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await pilot.press("n")
         await pilot.pause(0.3)
         panel = app.screen.query_one(ProgressPanel)
@@ -95,8 +92,7 @@ async def test_link_a_deal_to_an_invoice_of_its_customer(live: Any, keys: Any) -
             }
         )
     app = live.app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "l")
         assert "No deal is linked" in keys.text(pilot)
         await keys.press(pilot, "k")
@@ -126,8 +122,7 @@ async def test_fetch_this_contact_from_crm_on_the_customer_page(live: Any, keys:
     record = live.world.crm["Accounts"].records[link.crm_id]
     record["Account_Name"] = "Renamed In CRM Ltd"  # an edit the next full sync would bring
     app = live.app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "u")
         table = app.screen.query_one(PagedTable)
         while table.current_key != str(link.id):
@@ -146,8 +141,7 @@ async def test_search_crm_and_import_with_enter(live: Any, keys: Any) -> None:
     new = sorted(i.crm_id or "" for i in plan.items if i.action == "create_in_billing")
     target = live.world.crm["Accounts"].records[new[0]]
     app = live.app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "s")
         await pilot.press(*str(target["Account_Name"]))
         await keys.press(pilot, "enter")

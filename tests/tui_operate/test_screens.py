@@ -20,8 +20,7 @@ async def test_conflicts_take_crm_take_billing_for_field_and_edit(
 ) -> None:
     runtime, seeded = seeded_runtime
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "c")
         assert keys.screen_name(pilot) == "ConflictsScreen"
         shown = keys.text(pilot)
@@ -54,8 +53,7 @@ async def test_take_billing_for_every_conflict_of_a_field(
 ) -> None:
     runtime, _ = seeded_runtime
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "c")
         await keys.press(pilot, "B")
         assert "No conflicts wait" in keys.text(pilot)
@@ -70,8 +68,7 @@ async def test_duplicates_accept_reject_mark_and_bulk(
 ) -> None:
     runtime, seeded = seeded_runtime
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "d")
         table = app.screen.query_one(PagedTable)
         assert table.total == seeded.duplicate_count
@@ -112,8 +109,7 @@ async def test_paged_table_pages_through_many_rows(
                 )
             )
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "d")
         table = app.screen.query_one(PagedTable)
         assert table.total == 2_530 and table.row_count == 100
@@ -131,8 +127,7 @@ async def test_customers_filter_and_one_customers_page(
     make_operate_app: Callable[..., ZsyncApp], keys: Any
 ) -> None:
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "u")
         table = app.screen.query_one(PagedTable)
         assert table.total == 12
@@ -159,8 +154,7 @@ async def test_history_errors_grouped_and_journal(
     make_operate_app: Callable[..., ZsyncApp], keys: Any
 ) -> None:
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "h")
         text = keys.text(pilot)
         assert "with errors" in text and "2 errors in 1 reasons" in text
@@ -177,8 +171,7 @@ async def test_settings_disable_reactivate_schedule_and_export(
     runtime, _ = seeded_runtime
     service = SyncService(runtime)
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "o")
         assert keys.screen_name(pilot) == "SettingsScreen"
         await keys.press(pilot, "r")
@@ -204,8 +197,7 @@ async def test_settings_edit_reopens_the_setup_flow(
     make_operate_app: Callable[..., ZsyncApp], keys: Any
 ) -> None:
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "o")
         await keys.press(pilot, "e")
         assert app.current_mode == "setup"
@@ -216,8 +208,7 @@ async def test_sync_without_secrets_says_what_to_do(
     make_operate_app: Callable[..., ZsyncApp], keys: Any
 ) -> None:
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "x")
         assert any("No sync is running" in note for note in keys.notes(pilot))
         await keys.press(pilot, "n")
@@ -229,8 +220,7 @@ async def test_command_palette_opens_screens(
     make_operate_app: Callable[..., ZsyncApp], keys: Any
 ) -> None:
     app = make_operate_app()
-    async with app.run_test(size=keys.size) as pilot:
-        await keys.settle(pilot)
+    async with keys.running(app) as pilot:
         await keys.press(pilot, "ctrl+p")
         await pilot.press(*"open history")
         await keys.settle(pilot)
