@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_rows import ConflictRow
 from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
+from zsync_tui.widgets.operate_footer import OperateFooter
 from zsync_tui.widgets.record_diff import RecordDiff
 
 
@@ -79,7 +80,7 @@ class ConflictsScreen(OperateScreen):
         yield Static("", id="conflicts-title", classes="title")
         yield DataTable(id="conflicts", cursor_type="row", zebra_stripes=True)
         yield RecordDiff(id="diff", classes="panel")
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

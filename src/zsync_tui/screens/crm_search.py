@@ -12,11 +12,12 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.screens.operate_base import OperateScreen, describe_report
 from zsync_tui.sync.events import RunReport
+from zsync_tui.widgets.operate_footer import OperateFooter
 
 
 def record_name(record: dict[str, Any]) -> str:
@@ -44,7 +45,7 @@ class CrmSearchScreen(OperateScreen):
         yield Input(placeholder="a name to search in CRM, then Enter", id="query")
         yield Static(self._mode_hint(), id="where", classes="note")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield OperateFooter()
 
     def _mode_hint(self) -> str:
         try:

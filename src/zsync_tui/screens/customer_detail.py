@@ -8,12 +8,13 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_rows import CustomerRow
 from zsync_tui.screens.operate_base import OperateScreen, describe_report
 from zsync_tui.sync.events import RunReport
+from zsync_tui.widgets.operate_footer import OperateFooter
 from zsync_tui.widgets.record_diff import RecordDiff
 
 
@@ -37,7 +38,7 @@ class CustomerDetailScreen(OperateScreen):
             yield RecordDiff(id="values", classes="panel")
             yield Static("Journal (newest first)", classes="title")
             yield DataTable(id="journal", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         self.query_one("#journal", DataTable).add_columns("When", "Side", "Action", "After")

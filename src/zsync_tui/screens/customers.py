@@ -8,11 +8,12 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Select
+from textual.widgets import DataTable, Header, Select
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_rows import CUSTOMER_FILTERS, CustomerFilter, CustomerRow
 from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.widgets.operate_footer import OperateFooter
 from zsync_tui.widgets.paged_table import PagedTable, PageRow
 
 FILTER_LABELS = {
@@ -67,7 +68,7 @@ class CustomersScreen(OperateScreen):
             self._fetch,
             id="customers",
         )
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         self.query_one(PagedTable).focus()

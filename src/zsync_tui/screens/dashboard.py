@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from zsync_tui.operate_rows import Health
 from zsync_tui.operate_runner import (
@@ -27,6 +27,7 @@ from zsync_tui.operate_runner import (
 from zsync_tui.screens.operate_base import OperateScreen, open_operate_screen
 from zsync_tui.sync.events import RunReport
 from zsync_tui.widgets.budget_gauge import BudgetGauge
+from zsync_tui.widgets.operate_footer import OperateFooter
 from zsync_tui.widgets.progress_panel import ProgressPanel
 
 
@@ -120,7 +121,7 @@ class DashboardScreen(OperateScreen):
                 yield Static("", id="run-times", classes="panel")
             yield BudgetGauge(id="budget", classes="panel")
             yield ProgressPanel(id="progress")
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         self.runner.subscribe(self)

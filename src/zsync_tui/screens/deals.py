@@ -8,12 +8,13 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_rows import DealRow
 from zsync_tui.screens.ask_value import AskValue
 from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.widgets.operate_footer import OperateFooter
 
 ENTITIES = ("estimate", "salesorder", "invoice")  # Billing's names; a quote is an estimate
 
@@ -46,7 +47,7 @@ class DealsScreen(OperateScreen):
         yield Header(show_clock=False)
         yield DataTable(id="deals", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail", classes="panel")
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Deal", "Linked to", "Triggers")

@@ -12,11 +12,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.operate_rows import DuplicateRow, DuplicateState
 from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.widgets.operate_footer import OperateFooter
 from zsync_tui.widgets.paged_table import PagedTable, PageRow
 
 STATES: list[tuple[str, DuplicateState]] = [
@@ -64,7 +65,7 @@ class DuplicatesReviewScreen(OperateScreen):
             self._fetch,
             id="matches",
         )
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         self.query_one(PagedTable).focus()

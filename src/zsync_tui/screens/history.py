@@ -8,10 +8,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from zsync_tui.operate_rows import RunSummary
 from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.widgets.operate_footer import OperateFooter
 
 SHORT_STATUS = {"finished_with_errors": "with errors", "budget_spent": "budget spent"}
 RUN_COLUMNS = (
@@ -61,7 +62,7 @@ class HistoryScreen(OperateScreen):
         yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail-title", classes="title")
         yield DataTable(id="detail", cursor_type="row")
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         for label, width in RUN_COLUMNS:

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.screens.ask_value import AskValue
 from zsync_tui.screens.operate_base import OperateScreen
+from zsync_tui.widgets.operate_footer import OperateFooter
 
 if TYPE_CHECKING:
     from zsync_tui.app import ZsyncApp
@@ -42,7 +43,7 @@ class SettingsScreen(OperateScreen):
             "x export the links to CSV · m import links from CSV",
             classes="note",
         )
-        yield Footer()
+        yield OperateFooter()
 
     def on_mount(self) -> None:
         self.reload()
