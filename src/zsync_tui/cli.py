@@ -23,6 +23,8 @@ LAZY_COMMANDS = {
     "enable": "zsync_tui.commands.sync_cmd:enable",
     "run": "zsync_tui.commands.operate_cmd:run_scheduler",
     "fetch-contact": "zsync_tui.commands.operate_cmd:fetch_contact",
+    "push": "zsync_tui.commands.link_actions_cmd:push",
+    "unlink": "zsync_tui.commands.link_actions_cmd:unlink",
     "crm": "zsync_tui.commands.operate_cmd:crm_group",
     "links": "zsync_tui.commands.links_cmd:links_group",
     "conflicts": "zsync_tui.commands.links_cmd:conflicts_group",

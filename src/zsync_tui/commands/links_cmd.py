@@ -1,12 +1,12 @@
 """`zsync links list|export|import` and `zsync conflicts list|resolve`.
 
-Links survive a lost database: `export` writes them to CSV and `import` reads them back (a link
-whose CRM or Billing id is already linked is left as it is).
+Links survive a lost database: `export` writes them to CSV and `import` reads them back
+(`sync/links_csv.py`: one transaction; a row the store already has is kept, a row that clashes
+with a stored link refuses the whole file).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -17,7 +17,12 @@ from sqlmodel import select
 from zsync_tui.connection import ConnectFailed, load_profile
 from zsync_tui.runtime import Runtime
 from zsync_tui.store import Conflict, RecordLink
-from zsync_tui.sync.links_csv import LINK_CSV_COLUMNS, write_links_csv
+from zsync_tui.sync.links_csv import (
+    LINK_CSV_COLUMNS,
+    LinksImportError,
+    import_links_csv,
+    write_links_csv,
+)
 from zsync_tui.sync.service import ConflictNotOpen, SyncService
 
 
@@ -60,42 +65,16 @@ def links_export(runtime: Runtime, file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def links_import(runtime: Runtime, file: Path) -> None:
-    """Read links from FILE.csv; the next sync compares both sides of each as a first link."""
-    pid = _profile_id(runtime)
-    added = kept = 0
-    with file.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [
-            c for c in ("crm_module", "crm_id", "billing_id") if c not in (reader.fieldnames or [])
-        ]
-        if missing:
-            click.echo(f"zsync: {file}: missing columns {', '.join(missing)}", err=True)
-            sys.exit(2)
-        with runtime.store.write() as session:
-            for row in reader:
-                exists = session.exec(
-                    select(RecordLink).where(
-                        RecordLink.profile_id == pid,
-                        RecordLink.crm_module == row["crm_module"],
-                        RecordLink.crm_id == row["crm_id"],
-                    )
-                ).first()
-                if exists is not None:
-                    kept += 1
-                    continue
-                link = RecordLink(
-                    profile_id=pid,
-                    crm_module=row["crm_module"],
-                    crm_id=row["crm_id"],
-                    billing_entity=row.get("billing_entity") or "customer",
-                    billing_id=row["billing_id"],
-                    billing_parent_id=row.get("billing_parent_id") or None,
-                    origin=row.get("origin") or "import",
-                    state=row.get("state") or "linked",
-                )
-                session.add(link)
-                added += 1
-    click.echo(f"{added} links imported, {kept} already present; run `zsync sync --full` next")
+    """Read links from FILE.csv, all or nothing; the next sync compares both sides of each new
+    link as a first link. A pair unlinked earlier is linked again."""
+    try:
+        done = import_links_csv(runtime.store, _profile_id(runtime), file)
+    except LinksImportError as exc:
+        click.echo(f"zsync: {exc}", err=True)
+        sys.exit(2)
+    click.echo(
+        f"{done.added} links imported, {done.kept} already present; run `zsync sync --full` next"
+    )
 
 
 @click.group("conflicts")

@@ -34,6 +34,10 @@ async def sync_contact_person(
     if parent is None or parent.state == "crm_deleted":
         run.emit(PlanItem("skip", name, "Contacts", crm_id, None, "its account is not synced"))
         return
+    earlier = run.earlier_match("Contacts", crm_id) if link is None else None
+    if earlier is not None and earlier.state == "unlinked":
+        run.emit(PlanItem("skip", name, "Contacts", crm_id, None, "unlinked by the admin"))
+        return
     values = {billing: canonical(record.get(crm)) for crm, billing in CONTACT_PERSON_PAIRS}
     digest = values_hash(values)
     if link is not None and link.crm_hash == digest:

@@ -316,12 +316,13 @@ class Ledger:
             session.add(row)
 
     def held_billing_ids(self) -> set[str]:
-        """Billing customers matched by a duplicate that is waiting or skipped: never cloned."""
+        """Billing customers matched by a duplicate that is waiting or skipped, or unlinked by
+        the admin: never matched again by themselves nor cloned."""
         with self.store.read() as session:
             rows = session.exec(
                 select(DuplicateMatch.billing_id).where(
                     DuplicateMatch.profile_id == self.profile_id,
-                    col(DuplicateMatch.state).in_(["waiting", "skipped"]),
+                    col(DuplicateMatch.state).in_(["waiting", "skipped", "unlinked"]),
                 )
             ).all()
             return set(rows)

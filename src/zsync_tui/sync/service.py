@@ -7,6 +7,9 @@
     await service.plan() -> RunReport              # a dry run: items, nothing written
     await service.fetch_one(record_id) -> RunReport
     await service.resolve_conflict(conflict_id, take="crm"|"billing", value=None)
+    await service.push(link_ids) -> RunReport      # Billing's values to CRM now (actions.py)
+    service.unlink(link_ids) -> int                # forget links; "do not auto-match" after
+    service.import_links(path) -> int              # links CSV back, all or nothing
     service.status() -> dict                       # health counts, last run, conflicts waiting
     service.set_enabled(False|True)
 
@@ -18,18 +21,21 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, func, select
 
 from zsync_tui.connection import open_clients
 from zsync_tui.store import Conflict, DuplicateMatch, OutboxIntent, Profile, RecordLink, SyncRun
+from zsync_tui.sync.actions import LinkActions, link_ids_for, push_refusal, unlink_links
 from zsync_tui.sync.config import ConfigError, IntegrationConfig
 from zsync_tui.sync.config_checks import RemoteFacts, check_against_remote, resolve_view
 from zsync_tui.sync.deals.stages import stage_problems
 from zsync_tui.sync.engine import CustomerSync, ProgressCallback
 from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.ledger import Ledger, link_values, store_link_values
+from zsync_tui.sync.links_csv import import_links_csv
 from zsync_tui.sync.profile_service import ProfileService
 from zsync_tui.zoho.errors import NotFound
 
@@ -222,6 +228,35 @@ class SyncService(ProfileService):
             "(`zsync links list`, `zsync crm search`)"
         )
 
+    # -- admin actions on chosen links (sync/actions.py) ---------------------------------------
+
+    async def push(self, link_ids: list[int]) -> RunReport:
+        """Send these linked customers' mapped Billing values to CRM now; ConfigError when the
+        profile only fetches from CRM (one-way, or a second Billing org)."""
+        config = self.config()
+        refusal = push_refusal(config.direction, self.is_secondary_org())
+        if refusal is not None:
+            raise refusal
+        ledger = Ledger(self.runtime.store, int(self.profile().id or 0))
+        async with open_clients(
+            self.runtime, profile=self.profile_name, options=self.options
+        ) as clients:
+            return await LinkActions(config, clients.crm, clients.billing, ledger).push(link_ids)
+
+    def unlink(self, link_ids: list[int]) -> int:
+        """Forget these links (both records stay); the next runs neither re-link nor copy
+        them until they are linked again. How many links were forgotten."""
+        return unlink_links(Ledger(self.runtime.store, int(self.profile().id or 0)), link_ids)
+
+    def import_links(self, path: Path) -> int:
+        """Read links back from a CSV file (all or nothing: `LinksImportError` lists the bad
+        rows); how many were added."""
+        return import_links_csv(self.runtime.store, int(self.profile().id or 0), path).added
+
+    def link_ids_for(self, record_ids: list[str]) -> list[int]:
+        """The links of these CRM or Billing ids; LookupError names the ids not linked."""
+        return link_ids_for(Ledger(self.runtime.store, int(self.profile().id or 0)), record_ids)
+
     async def crm_import(self, crm_id: str) -> RunReport:
         """Import one CRM record not yet synced (the duplicate rules apply)."""
         return await self.fetch_one(crm_id)
@@ -363,6 +398,7 @@ class SyncService(ProfileService):
         for reason, state in (
             ("duplicate waiting for review", "waiting"),
             ("duplicate skipped", "skipped"),
+            ("unlinked by the admin", "unlinked"),
         ):
             excluded.pop(reason, None)
             if by_match.get(state):

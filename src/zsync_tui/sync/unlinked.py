@@ -100,6 +100,12 @@ class UnlinkedRecords(LinkedPairs):
         """A match found by an earlier run: still waiting or skipped, or approved by the admin
         (link now). False when the record should be created after all."""
         crm_id = str(record["id"])
+        if earlier.state == "unlinked":
+            # The admin unlinked this pair (sync/actions.py): neither re-link nor copy it.
+            self.emit(
+                PlanItem("skip", record_name(record), module, crm_id, None, "unlinked by the admin")
+            )
+            return True
         reasons = [r for r in earlier.reasons.split("; ") if r]
         policy = self.config.duplicates
         if earlier.state in ("waiting", "skipped"):
