@@ -166,6 +166,9 @@ def save(
     try:
         credentials.set(SecretKind.CLIENT_SECRET, request.client_secret.reveal())
         credentials.set(SecretKind.REFRESH_TOKEN, refresh_token.reveal())
+        # New credentials: the access token of the old ones is of no use (nor is it ever used:
+        # a cached token is bound to its client and refresh token).
+        credentials.delete(SecretKind.ACCESS_TOKEN)
     except KeyringUnavailable as exc:
         if not secrets_in_environment(request.client_secret, refresh_token):
             raise ConnectFailed(str(exc)) from None
@@ -248,6 +251,44 @@ async def open_clients(
     client = OAuthClient(stored.client_id or "", Secret(client_secret))
     options = options or ZohoOptions(timeout_s=float(runtime.settings.http_timeout_s))
     async with open_zoho(
-        dc, client, Secret(refresh_token), stored.billing_org_id, options=options
+        dc,
+        client,
+        Secret(refresh_token),
+        stored.billing_org_id,
+        options=options,
+        token_cache=KeyringTokenCache(credentials),
     ) as clients:
         yield clients
+
+
+class KeyringTokenCache:
+    """The profile's access token in the keyring (a `TokenCache`), so that the processes of one
+    profile share it. With no usable keyring it keeps nothing and stays quiet after the first
+    try: such a process (secrets from the environment) refreshes its own token, as before."""
+
+    def __init__(self, credentials: CredentialStore) -> None:
+        self.credentials = credentials
+        self._usable = True
+
+    def load(self) -> str | None:
+        if not self._usable:
+            return None
+        try:
+            return self.credentials.get(SecretKind.ACCESS_TOKEN)
+        except KeyringUnavailable:
+            self._usable = False
+            return None
+
+    def save(self, text: str) -> None:
+        if self._usable:
+            try:
+                self.credentials.set(SecretKind.ACCESS_TOKEN, text)
+            except KeyringUnavailable:
+                self._usable = False
+
+    def clear(self) -> None:
+        if self._usable:
+            try:
+                self.credentials.delete(SecretKind.ACCESS_TOKEN)
+            except KeyringUnavailable:
+                self._usable = False

@@ -29,8 +29,12 @@ class SecretKind(StrEnum):
 
     CLIENT_SECRET = "client_secret"
     REFRESH_TOKEN = "refresh_token"
+    #: The current access token with its expiry, shared by the profile's processes (keyring
+    #: only: it has no environment variable, and a process without a keyring refreshes its own).
+    ACCESS_TOKEN = "access_token"
 
 
+#: The secrets one process may be given instead of the keyring.
 ENV_VARS = {
     SecretKind.CLIENT_SECRET: "ZSYNC_CLIENT_SECRET",
     SecretKind.REFRESH_TOKEN: "ZSYNC_REFRESH_TOKEN",
@@ -164,7 +168,7 @@ class CredentialStore:
 
     def get(self, kind: SecretKind) -> str | None:
         """The secret from its environment variable, else from the keyring, else None."""
-        from_env = os.environ.get(ENV_VARS[kind])
+        from_env = os.environ.get(ENV_VARS[kind]) if kind in ENV_VARS else None
         if from_env:
             known_secrets.add(from_env)
             return from_env
@@ -201,7 +205,7 @@ class CredentialStore:
 
     def source_of(self, kind: SecretKind) -> str:
         """Where the secret would come from now: 'environment', 'keyring' or 'missing'."""
-        if os.environ.get(ENV_VARS[kind]):
+        if kind in ENV_VARS and os.environ.get(ENV_VARS[kind]):
             return "environment"
         try:
             return "keyring" if self.get(kind) else "missing"

@@ -1,5 +1,9 @@
 """OAuth against Zoho Accounts: grant exchange, refresh, a cached token, single flight.
 
+The access token may also be cached across processes (`TokenCache`, the keyring in practice),
+bound to its data centre, client and refresh token, so that cron jobs and child processes do not
+each spend one of Zoho's ten refreshes per ten minutes.
+
 Secrets travel in the POST body only (never a query string, where proxies and logs keep
 them), and every secret value is registered with the log redactor as soon as it is known.
 """
@@ -24,6 +28,12 @@ from zsync_tui.zoho.errors import (
     MalformedResponse,
     RateLimited,
     Unreachable,
+)
+from zsync_tui.zoho.token_cache import (
+    TokenCache,
+    cache_binding,
+    decode_cached_token,
+    encode_cached_token,
 )
 
 log = logging.getLogger(__name__)
@@ -216,6 +226,8 @@ class TokenManager:
 
     The token is refreshed ahead of expiry, and again when a call reports it invalid. The
     refresh rate is kept under Zoho's per-refresh-token limit; past it, `RateLimited`.
+    With a `cache`, a token another process saved is used while it is fresh, and every new one
+    is saved (a refused refresh clears it); `refresh_count` counts this manager's refreshes.
     """
 
     def __init__(
@@ -228,6 +240,7 @@ class TokenManager:
         clock: Callable[[], float] = time.time,
         refresh_margin_s: float = REFRESH_MARGIN_S,
         initial: AccessToken | None = None,
+        cache: TokenCache | None = None,
     ) -> None:
         self.dc = dc
         self._client = client
@@ -240,6 +253,8 @@ class TokenManager:
         self._lock = asyncio.Lock()
         self._recent: deque[float] = deque()
         self.refresh_count = 0
+        self._cache = cache
+        self._binding = cache_binding(dc, client.client_id, refresh_token) if cache else ""
 
     def __repr__(self) -> str:
         return f"TokenManager(dc={self.dc.code!r}, client_id={self._client.client_id!r})"
@@ -266,7 +281,37 @@ class TokenManager:
         async with self._lock:
             if self._token is not None and self._fresh(self._token):
                 return self._token
+            cached = await self._from_cache()
+            if cached is not None:
+                return cached
             return await self._refresh()
+
+    async def _from_cache(self) -> AccessToken | None:
+        """A fresh token another process (or an earlier session) saved, made current."""
+        if self._cache is None:
+            return None
+        try:
+            text = await asyncio.to_thread(self._cache.load)
+        except Exception as exc:  # a cache that fails is a cache that is empty
+            log.debug("access token cache not read: %s", type(exc).__name__)
+            return None
+        generation = (self._token.generation if self._token else 0) + 1
+        cached = decode_cached_token(text, self._binding, self.dc, generation)
+        if cached is None or not self._fresh(cached):
+            return None
+        if self._token is not None and cached.value == self._token.value:
+            return None  # the very token that stopped working
+        self._token = cached
+        log.debug("access token taken from the cache (generation %d)", generation)
+        return cached
+
+    async def _cache_call(self, what: str, call: Callable[[], None]) -> None:
+        if self._cache is None:
+            return
+        try:
+            await asyncio.to_thread(call)
+        except Exception as exc:
+            log.debug("access token cache not %s: %s", what, type(exc).__name__)
 
     async def invalidate(self, stale: AccessToken) -> AccessToken:
         """Called when Zoho rejected `stale`: refresh unless another caller already did."""
@@ -299,12 +344,22 @@ class TokenManager:
             "client_secret": self._client.client_secret.reveal(),
             "refresh_token": self._refresh_token.reveal(),
         }
-        answer = await _post_token_form(self._http, self.dc.accounts_url, form)
+        try:
+            answer = await _post_token_form(self._http, self.dc.accounts_url, form)
+        except AuthenticationError:
+            # Revoked or a bad client: no cached token of these credentials is worth keeping.
+            if self._cache is not None:
+                await self._cache_call("cleared", self._cache.clear)
+            raise
         generation = (self._token.generation if self._token else 0) + 1
         token, _ = _token_from_answer(answer, self.dc, self._clock(), generation)
         self._token = token
         self.refresh_count += 1
         log.debug("access token refreshed (generation %d)", generation)
+        if self._cache is not None:
+            text = encode_cached_token(token, self._binding)
+            cache = self._cache
+            await self._cache_call("saved", lambda: cache.save(text))
         return token
 
     async def aclose(self) -> None:

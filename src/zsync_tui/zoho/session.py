@@ -14,6 +14,7 @@ from zsync_tui.zoho.crm import CrmClient
 from zsync_tui.zoho.datacentres import DataCentre
 from zsync_tui.zoho.models import CrmOrg
 from zsync_tui.zoho.oauth import AccessToken, OAuthClient, Secret, TokenManager
+from zsync_tui.zoho.token_cache import TokenCache
 from zsync_tui.zoho.transport import RetryPolicy, ZohoTransport
 
 CRM_PREFIX = "/crm/v8"
@@ -76,14 +77,18 @@ async def open_zoho(
     *,
     options: ZohoOptions | None = None,
     initial_token: AccessToken | None = None,
+    token_cache: TokenCache | None = None,
 ) -> AsyncIterator[ZohoClients]:
-    """Open the CRM and Billing clients; every HTTP connection is closed on exit."""
+    """Open the CRM and Billing clients; every HTTP connection is closed on exit. With a
+    `token_cache`, an access token saved by an earlier process is used while it is fresh."""
     options = options or ZohoOptions()
     timeout = httpx.Timeout(
         options.timeout_s, connect=min(10.0, options.timeout_s), pool=options.timeout_s * 4
     )
     accounts_http = httpx.AsyncClient(timeout=timeout, transport=options.http_transport)
-    tokens = TokenManager(dc, client, refresh_token, http=accounts_http, initial=initial_token)
+    tokens = TokenManager(
+        dc, client, refresh_token, http=accounts_http, initial=initial_token, cache=token_cache
+    )
     crm_transport = ZohoTransport(
         "crm",
         CRM_PREFIX,
