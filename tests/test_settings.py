@@ -38,8 +38,10 @@ def test_settings_round_trip(tmp_path: Path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('log_level = "LOUD"\n', "log_level: Input should be"),
-        ("deal_poll_seconds = 1\n", "deal_poll_seconds: Input should be greater than or equal"),
+        ('log_level = "LOUD"\n', "log_level: must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("deal_poll_seconds = 1\n", r"deal_poll_seconds: must be at least 5 \(got 1\)"),
+        ('log_backup_count = "many"\n', "log_backup_count: must be a whole number"),
+        ('default_profile = "a b"\n', "default_profile: 1 to 64 letters"),
         ("colour = 3\n", "colour: unknown key"),
         ("log_level = \n", "not valid TOML"),
     ],
@@ -57,3 +59,17 @@ def test_with_value_validates_and_rejects_unknown_keys():
         AppSettings().with_value("nope", "1")
     with pytest.raises(SettingsError, match="keyring_timeout_s"):
         AppSettings().with_value("keyring_timeout_s", "-1")
+    assert AppSettings().with_value("deal_poll_seconds", "30").deal_poll_seconds == 30
+    with pytest.raises(SettingsError, match="must be a number"):
+        AppSettings().with_value("http_timeout_s", "nan")
+
+
+def test_every_refused_key_is_listed_at_once(tmp_path: Path):
+    path = tmp_path / "settings.toml"
+    path.write_text('log_level = "LOUD"\nhttp_timeout_s = 0\ncolour = 3\n')
+    with pytest.raises(SettingsError) as refused:
+        AppSettings.load(path)
+    lines = str(refused.value).splitlines()
+    assert len(lines) == 3
+    assert any("colour: unknown key" in line for line in lines)
+    assert any("http_timeout_s: must be greater than 0" in line for line in lines)

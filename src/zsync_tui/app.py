@@ -14,6 +14,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -30,6 +31,7 @@ from zsync_tui.resources import stylesheet
 from zsync_tui.runtime import Runtime
 from zsync_tui.setup_backend import SetupBackend, describe_failure
 from zsync_tui.setup_flow import STEP_ORDER, SetupDraft, StepId
+from zsync_tui.setup_start import FirstScreen
 
 PROGRESS_INTERVAL_S = 0.25  # about four progress repaints a second, whatever the engine sends
 
@@ -65,40 +67,56 @@ class ZsyncApp(App[None]):
         self.add_mode("operate", self._operate_screen)
 
     def compose(self) -> ComposeResult:
-        # Painted at once while the store is opened off the event loop (see on_mount).
+        # Shown only while the store is opened to tell which screen comes first (see on_mount).
         yield Static("zsync: opening…", id="starting")
 
     def on_mount(self) -> None:
-        self.run_worker(
-            self._choose_first_screen,
-            name="start",
-            group="start",
-            thread=True,
-            exit_on_error=False,
-        )
+        first = self.backend.quick_first_screen()
+        if first is None:
+            self._run_start_worker(self._choose_first_screen)
+            return
+        if first.draft is not None:
+            self.draft = first.draft
+        mounted = self.switch_mode(first.mode)
+        self.run_worker(self._warm_up_after(mounted), name="warm-up", exit_on_error=False)
+
+    def _run_start_worker(self, job: Callable[[], None]) -> None:
+        self.run_worker(job, name="start", group="start", thread=True, exit_on_error=False)
+
+    async def _warm_up_after(self, mounted: AwaitMount) -> None:
+        """Open the store once the first screen is painted: it is needed soon, and its
+        imports would otherwise compete with the first paint for the interpreter."""
+        await mounted
+        await self.screen.wait_for_refresh()
+        self._run_start_worker(self._warm_up)
+
+    def _warm_up(self) -> None:
+        try:
+            self.backend.warm_up()
+        except Exception as exc:  # a store that cannot be opened: say so, with what to do
+            self.call_from_thread(self._cannot_start, describe_failure(exc))
 
     def _choose_first_screen(self) -> None:
         """Setup when nothing is configured, the integration otherwise (worker thread)."""
         try:
-            configured = self.backend.is_configured()
-            draft = None if configured else self.backend.load_draft()
+            if self.backend.is_configured():
+                first = FirstScreen("operate")
+            else:
+                first = FirstScreen("setup", self.backend.load_draft())
         except Exception as exc:  # a store that cannot be opened: say so, with what to do
             self.call_from_thread(self._cannot_start, describe_failure(exc))
             return
-        self.call_from_thread(self._open_first_screen, draft)
+        self.call_from_thread(self._open_first_screen, first)
 
-    def _open_first_screen(self, draft: SetupDraft | None) -> None:
-        if draft is None:
-            self.switch_mode("operate")
-        else:
-            self.draft = draft
-            self.switch_mode("setup")
+    def _open_first_screen(self, first: FirstScreen) -> None:
+        if first.draft is not None:
+            self.draft = first.draft
+        self.switch_mode(first.mode)
 
     def _cannot_start(self, reason: str) -> None:
-        self.query_one("#starting", Static).update(
-            f"zsync cannot start: {reason}\nFix it (or point --data-dir elsewhere), then run "
-            "zsync again. ctrl+q quits."
-        )
+        from zsync_tui.screens.start_failed import StartFailed
+
+        self.push_screen(StartFailed(reason))
 
     def on_unmount(self) -> None:
         self.backend.close()

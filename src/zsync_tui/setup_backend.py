@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from zsync_tui.messages import SyncCounts
-from zsync_tui.secrets import BackendStatus
 from zsync_tui.setup_flow import (
     ConnectionFacts,
     ConnectionForm,
@@ -22,6 +21,10 @@ from zsync_tui.setup_flow import (
     Stage,
     ViewChoice,
 )
+from zsync_tui.setup_start import FirstScreen
+
+if TYPE_CHECKING:  # keyring loads when a worker first asks it something, after the first paint
+    from zsync_tui.secrets import BackendStatus
 
 ProgressCallback = Callable[[str, int, int | None], None]
 
@@ -43,6 +46,16 @@ class SetupBackend(Protocol):
 
     def is_configured(self) -> bool:
         """Whether this profile has a saved integration (then zsync opens on it, not setup)."""
+        ...
+
+    def quick_first_screen(self) -> FirstScreen | None:
+        """The first screen, if it can be told without opening the store (fast enough for the
+        event loop); None when only `is_configured` and `load_draft` can tell."""
+        ...
+
+    def warm_up(self) -> None:
+        """Open the store (imports, migrations), so later steps do not wait for it; raises
+        what is wrong with it."""
         ...
 
     def load_draft(self) -> SetupDraft:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from zsync_tui.messages import SyncCounts
 from zsync_tui.runtime import Runtime
-from zsync_tui.secrets import SecretKind
 from zsync_tui.setup_backend import ProgressCallback, SecretState
 from zsync_tui.setup_convert import config_into_draft, draft_config, plan_summary
 from zsync_tui.setup_flow import (
@@ -33,6 +32,7 @@ from zsync_tui.setup_flow import (
     Stage,
     ViewChoice,
 )
+from zsync_tui.setup_start import FirstScreen, saved_profile_state
 from zsync_tui.zoho.datacentres import DC_CODES
 
 # The clients, the engine and httpx load on first use, in a worker: the first screen paints
@@ -102,12 +102,27 @@ class ServiceBackend:
         profile = self._profile()
         return bool(profile and profile.client_id and profile.config_toml)
 
-    def load_draft(self) -> SetupDraft:
-        from zsync_tui.sync.config import IntegrationConfig
+    def quick_first_screen(self) -> FirstScreen | None:
+        state = saved_profile_state(self.runtime.paths.database_file, self.runtime.profile_name)
+        if state == "configured":
+            return FirstScreen("operate")
+        if state == "absent":
+            return FirstScreen("setup", self._unsaved_draft())
+        return None  # connected only: the draft needs the store's profile and config
 
+    def _unsaved_draft(self) -> SetupDraft:
         draft = SetupDraft()
         if self.prefill is not None:
             draft.connection = replace(self.prefill)
+        return draft
+
+    def warm_up(self) -> None:
+        self._profile()
+
+    def load_draft(self) -> SetupDraft:
+        from zsync_tui.sync.config import IntegrationConfig
+
+        draft = self._unsaved_draft()
         profile = self._profile()
         if profile is None or not profile.client_id:
             return draft
@@ -158,11 +173,14 @@ class ServiceBackend:
         return DC_CODES
 
     def secret_state(self) -> SecretState:
+        from zsync_tui.secrets import SecretKind
+
         credentials = self.runtime.credentials
         return SecretState(credentials.status(), credentials.source_of(SecretKind.REFRESH_TOKEN))
 
     def _request(self, form: ConnectionForm) -> ConnectRequest:
         from zsync_tui.connection import ConnectRequest
+        from zsync_tui.secrets import SecretKind
         from zsync_tui.zoho.oauth import Secret
 
         credentials = self.runtime.credentials

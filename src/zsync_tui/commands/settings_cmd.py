@@ -18,7 +18,7 @@ def settings_group() -> None:
 def show(runtime: Runtime) -> None:
     """Print the effective settings as TOML."""
     click.echo(f"# {runtime.paths.settings_file}")
-    click.echo(tomli_w.dumps(runtime.settings.model_dump()), nl=False)
+    click.echo(tomli_w.dumps(runtime.settings.as_dict()), nl=False)
 
 
 @settings_group.command("set")

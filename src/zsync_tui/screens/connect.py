@@ -15,7 +15,6 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from zsync_tui.messages import LookupFailed, LookupFinished
 from zsync_tui.screens.step import SetupStep
-from zsync_tui.secrets import WHAT_TO_DO, BackendStatus
 from zsync_tui.setup_backend import SecretState
 from zsync_tui.setup_flow import ConnectionFacts, ConnectionForm, SetupDraft, StepId
 
@@ -114,7 +113,10 @@ class ConnectStep(SetupStep):
         self.query_one("#after-verify").display = False
         if self.draft.facts is not None:
             self._show_facts(self.draft.facts)
-        self.zsync.lookup(self, "secret-state", self.zsync.backend.secret_state)
+        # Asking the keyring loads it (and may wake a Secret Service): after the first paint.
+        self.call_after_refresh(
+            self.zsync.lookup, self, "secret-state", self.zsync.backend.secret_state
+        )
         self.query_one("#client-id", Input).focus()
 
     @property
@@ -164,6 +166,8 @@ class ConnectStep(SetupStep):
             )
             secret_input.placeholder = token_input.placeholder = "given by the environment"
         elif not state.keyring.usable:
+            from zsync_tui.secrets import WHAT_TO_DO
+
             widget.update(f"No usable keyring: {state.keyring.reason}.\n{WHAT_TO_DO}")
             widget.add_class("warning")
         elif state.source == "keyring":
@@ -293,6 +297,8 @@ class ConnectStep(SetupStep):
             self.next_label if self.verified_form is None else "Save and go on  (ctrl+n)"
         )
         if event.what == "secret-state":
+            from zsync_tui.secrets import BackendStatus
+
             self._show_secret_state(
                 SecretState(BackendStatus(False, "unknown", event.reason.rstrip(".")), "missing")
             )
