@@ -55,11 +55,7 @@ def _id_of(key: Key) -> str:
 
 def time_index(module: CrmModule, field: str) -> list[tuple[str, str]]:
     """All records' (time, id) in order; built once, then maintained by `index_*` on writes."""
-    index = module.time_index.get(field)
-    if index is None:
-        index = sorted((r.get(field) or "", r["id"]) for r in module.records.values())
-        module.time_index[field] = index
-    return index
+    return module.sorted_by(field)
 
 
 def index_add(module: CrmModule, record: Record) -> None:

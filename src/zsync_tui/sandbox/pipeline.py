@@ -7,6 +7,7 @@ the connection after a write was applied; maybe trickle the reply out slowly."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -74,15 +75,19 @@ class SandboxPipeline:
                 status_box[0] = message["status"]
             await send(message)
 
+        started = time.perf_counter()
         try:
             if family:
                 await self._api(scope, receive, counting_send, family)
             else:
                 await self.app(scope, receive, counting_send)
         finally:
+            stats = self.sandbox.stats
+            if family:
+                stats.add_api_time(time.perf_counter() - started)
             if not scope["path"].startswith("/_sandbox/"):
                 key = (scope["method"], _template(scope), status_box[0])
-                self.sandbox.stats.requests[key] += 1
+                stats.requests[key] += 1
 
     async def _reply(
         self,
@@ -169,7 +174,7 @@ class SandboxPipeline:
         if faults.latency_ms or faults.jitter_ms:
             # Inside admission: a slow answer holds its CRM concurrency slot, as on Zoho.
             jitter = rng.uniform(0, faults.jitter_ms) if faults.jitter_ms else 0.0
-            await asyncio.sleep((faults.latency_ms + jitter) / 1000.0)
+            await self._delay((faults.latency_ms + jitter) / 1000.0)
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -218,6 +223,18 @@ class SandboxPipeline:
                 await asyncio.sleep(faults.trickle_delay_ms / 1000.0)
             return
         await send({"type": "http.response.body", "body": body})
+
+    async def _delay(self, seconds: float) -> None:
+        """Wait at least `seconds` on top of the call's own work, and count what was waited.
+
+        An event loop's timer may fire a little early (uvloop counts whole milliseconds): the
+        rest is waited again, so injected latency is never shorter than asked."""
+        started = time.perf_counter()
+        deadline = started + seconds
+        await asyncio.sleep(seconds)
+        while (left := deadline - time.perf_counter()) > 0:
+            await asyncio.sleep(left)
+        self.sandbox.stats.add_latency(seconds, time.perf_counter() - started)
 
     async def _drop(self, scope: Scope) -> None:
         faults = self.sandbox.faults

@@ -19,6 +19,9 @@ from zsync_tui.sandbox.seed import build_world
 from zsync_tui.sandbox.world import World
 
 
+TIMING_KEYS = ("api_calls", "api_s", "latency_calls", "latency_asked_s", "latency_waited_s")
+
+
 class Stats:
     """What the admin API reports: requests by method, path template and status, and more."""
 
@@ -26,12 +29,41 @@ class Stats:
         self.requests: Counter[tuple[str, str, int]] = Counter()
         self.faults: Counter[str] = Counter()
         self.throttled: Counter[str] = Counter()
+        self.timing: dict[str, float] = dict.fromkeys(TIMING_KEYS, 0.0)
 
     def reset(self) -> None:
         """Start counting from zero."""
         self.requests.clear()
         self.faults.clear()
         self.throttled.clear()
+        self.timing = dict.fromkeys(TIMING_KEYS, 0.0)
+
+    def add_api_time(self, seconds: float) -> None:
+        """One CRM/Billing call took `seconds` in the sandbox, injected latency included."""
+        self.timing["api_calls"] += 1
+        self.timing["api_s"] += seconds
+
+    def add_latency(self, asked_s: float, waited_s: float) -> None:
+        """A call was delayed: `asked_s` injected, `waited_s` actually waited (never less)."""
+        self.timing["latency_calls"] += 1
+        self.timing["latency_asked_s"] += asked_s
+        self.timing["latency_waited_s"] += waited_s
+
+    def timing_report(self) -> dict[str, float]:
+        """Mean milliseconds per API call: in the sandbox, of it injected (asked, waited), and
+        the rest, the sandbox's own work (parsing, handler, JSON, writing the reply)."""
+        timing = self.timing
+        calls = max(timing["api_calls"], 1)
+        delayed = max(timing["latency_calls"], 1)
+        return {
+            "api_calls": int(timing["api_calls"]),
+            "api_ms_per_call": round(timing["api_s"] * 1000 / calls, 3),
+            "latency_asked_ms_per_call": round(timing["latency_asked_s"] * 1000 / delayed, 3),
+            "latency_waited_ms_per_call": round(timing["latency_waited_s"] * 1000 / delayed, 3),
+            "work_ms_per_call": round(
+                (timing["api_s"] - timing["latency_waited_s"]) * 1000 / calls, 3
+            ),
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """The counters as JSON-ready data."""
@@ -48,6 +80,7 @@ class Stats:
             "http_429_total": sum(
                 n for (_, _, status), n in self.requests.items() if status == 429
             ),
+            "timing": self.timing_report(),
         }
 
 

@@ -60,6 +60,14 @@ class CrmModule:
         """Mark the module changed so cached views are rebuilt."""
         self.version += 1
 
+    def sorted_by(self, time_field: str) -> list[tuple[str, str]]:
+        """All records' (time, id) in order: sorted once, then kept current by every write."""
+        index = self.time_index.get(time_field)
+        if index is None:
+            index = sorted((r.get(time_field) or "", r["id"]) for r in self.records.values())
+            self.time_index[time_field] = index
+        return index
+
 
 @dataclass
 class World:
@@ -125,6 +133,12 @@ class World:
         """The next document number, e.g. `QT-000012` or `INV-000031`."""
         self.counters[kind] = self.counters.get(kind, 0) + 1
         return f"{prefix}-{self.counters[kind]:06d}"
+
+    def build_indexes(self) -> None:
+        """Sort every CRM module by Modified_Time now, so the first list call of a walk does
+        not pay for it (a server keeps its indexes; it does not build them per request)."""
+        for module in self.crm.values():
+            module.sorted_by("Modified_Time")
 
     def current_user(self) -> Record:
         """The CRM user the tokens belong to (the first, an administrator)."""

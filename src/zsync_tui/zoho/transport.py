@@ -9,6 +9,7 @@ bytes left raises `AmbiguousWrite`, because a blind resend could create a second
 from __future__ import annotations
 
 import asyncio
+import json as jsonlib
 import logging
 import random
 import time
@@ -19,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+import orjson
 
 from zsync_tui.zoho.budget import CallBudget
 from zsync_tui.zoho.errors import (
@@ -78,10 +80,20 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+def parse_json(raw: bytes) -> Any:
+    """Decode a JSON answer: orjson first (a list page parses in a third of the time, and the
+    next page's request waits on it), the stdlib for what orjson refuses (integers past 64
+    bits, NaN, UTF-16). ValueError when neither can read it."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return jsonlib.loads(raw)
+
+
 def json_body(response: httpx.Response, side: Side) -> dict[str, Any]:
     """The answer's JSON object, or `MalformedResponse` with a redacted excerpt."""
     try:
-        body = response.json()
+        body = parse_json(response.content)
     except ValueError:
         raise MalformedResponse(
             f"Zoho {side.upper()} answered HTTP {response.status_code} with a body that is not "
@@ -100,7 +112,7 @@ def json_body(response: httpx.Response, side: Side) -> dict[str, Any]:
 
 def _error_fields(response: httpx.Response) -> tuple[str, str, dict[str, Any]]:
     try:
-        body = response.json()
+        body = parse_json(response.content)
     except ValueError:
         return "", response.reason_phrase, {}
     if not isinstance(body, dict):
