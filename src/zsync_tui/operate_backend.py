@@ -12,6 +12,9 @@ service call it needs, so the screen can say so instead of pretending.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
@@ -62,6 +65,38 @@ def _missing(what: str, call: str, issue: int) -> NotAvailable:
         f"{what} is not available in this build: it needs {call} (issue {issue}); "
         f"use the command line or update zsync"
     )
+
+
+def describe_problem(exc: BaseException) -> str:
+    """One sentence for the user, with what to do next, from any failure of a service call."""
+    from zsync_tui.connection import ConnectFailed
+    from zsync_tui.sync.config import ConfigError
+    from zsync_tui.sync.deals.links import LinkRefused
+    from zsync_tui.sync.deals.simulate import SimulationRefused
+    from zsync_tui.sync.service import ConflictNotOpen, SyncDisabled
+
+    told = (
+        NotAvailable,
+        ConnectFailed,
+        SyncDisabled,
+        ConflictNotOpen,
+        LinkRefused,
+        SimulationRefused,
+    )
+    if isinstance(exc, told):
+        text = str(exc)
+    elif isinstance(exc, ConfigError):
+        text = f"the configuration needs a change ({exc}); open Settings → Edit configuration"
+    elif isinstance(exc, OSError):
+        text = f"{exc.strerror or exc}: check the path and the permissions, then try again"
+    else:
+        name = type(exc).__name__
+        detail = str(exc).strip() or name
+        if "RateLimited" in name or "BudgetExhausted" in name:
+            text = f"{detail}; zsync resumes by itself when the budget allows"
+        else:
+            text = f"{detail} (details in the log); try again, or run `zsync doctor`"
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 class OperateBackend:
@@ -163,6 +198,60 @@ class OperateBackend:
                 watcher.cancel()
 
         return _run(go())
+
+    def child_command(self, dry_run: bool) -> list[str] | None:
+        """The command that runs this sync in a process of its own (`operate_sync_child`),
+        or None when it cannot: the client options hold objects (a test transport, shared
+        budgets) that only exist in this process."""
+        from zsync_tui.operate_sync_child import OPTION_FIELDS
+        from zsync_tui.zoho.transport import RetryPolicy
+
+        options = self.service.options
+        if options is not None and (
+            options.http_transport is not None
+            or options.crm_budget is not None
+            or options.billing_budget is not None
+            or options.retry != RetryPolicy()
+        ):
+            return None
+        command = [sys.executable, "-m", "zsync_tui.operate_sync_child", "--stop-on-stdin-close"]
+        command += ["--profile", self.service.profile_name]
+        paths = self.runtime.paths
+        dirs = (paths.config_dir, paths.data_dir, paths.state_dir, paths.log_dir)
+        root = paths.config_dir.parent
+        if [d.name for d in dirs] == ["config", "data", "state", "log"] and all(
+            d.parent == root for d in dirs
+        ):
+            command += ["--data-dir", str(root)]  # else the platform's places, as here
+        if options is not None:
+            chosen = {name: getattr(options, name) for name in OPTION_FIELDS}
+            command += ["--options", json.dumps(chosen)]
+        if dry_run:
+            command.append("--dry-run")
+        return command
+
+    def child_environment(self) -> dict[str, str]:
+        """The environment of the sync child: ours, with the profile's two secrets in the
+        variables `zsync sync` takes them from for one process (never argv). A keyring that
+        lives in this process only (the demo's, the tests') is out of the child's reach, and
+        the child asks no keyring for them again. ConnectFailed when there are none."""
+        from zsync_tui.connection import ConnectFailed
+        from zsync_tui.secrets import ENV_VARS, CredentialStore, SecretKind
+
+        profile = self.service.profile()
+        credentials = CredentialStore(
+            profile.name, timeout_s=self.runtime.settings.keyring_timeout_s
+        )
+        environment = dict(os.environ)
+        for kind in (SecretKind.CLIENT_SECRET, SecretKind.REFRESH_TOKEN):
+            value = credentials.get(kind)
+            if not value:
+                raise ConnectFailed(
+                    f"profile {profile.name!r} has no stored secrets: run `zsync connect` "
+                    "again, or set ZSYNC_CLIENT_SECRET and ZSYNC_REFRESH_TOKEN"
+                )
+            environment[ENV_VARS[kind]] = value
+        return environment
 
     def fetch_one(self, record_id: str) -> RunReport:
         """Pull one record (a CRM id or a Billing customer id) from CRM now."""

@@ -43,6 +43,9 @@ from zsync_tui.store import (
 )
 from zsync_tui.sync.ledger import link_values
 
+#: A run with these went through every record; record errors do not make it less finished.
+FINISHED_STATUSES = ("ok", "finished_with_errors")
+
 
 class StoreQueries:
     """Reads for one profile's operating screens; every call is one short read transaction."""
@@ -53,14 +56,16 @@ class StoreQueries:
 
     # -- runs and health -------------------------------------------------------------------
 
-    def last_run(self, session: Session, *, ok_only: bool = False) -> SyncRun | None:
+    def last_run(self, session: Session, *, finished_only: bool = False) -> SyncRun | None:
+        """The newest real run that is over; with `finished_only`, the newest that went
+        through every record (with or without record errors)."""
         query = select(SyncRun).where(
             SyncRun.profile_id == self.profile_id,
             SyncRun.dry_run == False,  # noqa: E712
             SyncRun.status != "running",
         )
-        if ok_only:
-            query = query.where(SyncRun.status == "ok")
+        if finished_only:
+            query = query.where(col(SyncRun.status).in_(FINISHED_STATUSES))
         return session.exec(query.order_by(col(SyncRun.id).desc())).first()
 
     def failing_by_reason(self, session: Session, run_id: int) -> dict[str, int]:
@@ -76,7 +81,7 @@ class StoreQueries:
         the last one grouped by reason."""
         with self.store.read() as session:
             last = self.last_run(session)
-            last_ok = self.last_run(session, ok_only=True)
+            last_finished = self.last_run(session, finished_only=True)
             failing = self.failing_by_reason(session, int(last.id or 0)) if last else {}
         summary = run_summary(last) if last else None
         enabled = bool(status.get("enabled", True))
@@ -92,7 +97,7 @@ class StoreQueries:
             conflicts_waiting=int(status.get("conflicts_waiting", 0)),
             duplicates_waiting=int(status.get("duplicates_waiting", 0)),
             last_run=summary,
-            last_success_at=as_utc(last_ok.finished_at) if last_ok else None,
+            last_finished=run_summary(last_finished) if last_finished else None,
             next_run_at=next_run,
         )
 

@@ -91,7 +91,8 @@ class Health:
     conflicts_waiting: int
     duplicates_waiting: int
     last_run: RunSummary | None
-    last_success_at: datetime | None
+    #: The newest run that went through every record (ok, or with record errors).
+    last_finished: RunSummary | None
     next_run_at: datetime | None
 
 

@@ -2,8 +2,11 @@
 and the periodic health refresh, plus one-off actions. Workers belong to the App (a screen's
 die with it); screens and widgets subscribe to what the runner broadcasts.
 
+The sync runs in a child process (`operate_sync_child`, followed by `SyncProcess`): on a
+thread of this process its CPU held the GIL and keys waited hundreds of milliseconds. Client
+options that cannot cross to a process (tests' in-memory transports) keep it on a thread.
 Periodic work is a one-shot worker re-armed by `set_timer` once it finishes, so runs never
-overlap; blocking calls go to a thread (`asyncio.to_thread`) so the event loop stays free.
+overlap; other blocking calls go to a thread (`asyncio.to_thread`) so the event loop stays free.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_backend import NotAvailable, OperateBackend
+from zsync_tui.operate_backend import OperateBackend, describe_problem
 from zsync_tui.operate_rows import Budget, Health
+from zsync_tui.operate_sync_process import SyncProcess, advice_for
 from zsync_tui.sync.events import RunReport, SyncProgress
 
 log = logging.getLogger(__name__)
@@ -55,13 +59,21 @@ class OperateSyncProgressed(Message):
 
 
 class OperateSyncFinished(Message):
-    """The sync ended: `report` when it ran, `problem` (what to do next) when it could not."""
+    """The sync ended: `report` when it ran, `problem` (what to do next) when it could not;
+    `advice` says what to do about a run that ended with record errors or no budget."""
 
-    def __init__(self, report: RunReport | None, dry_run: bool, problem: str | None) -> None:
+    def __init__(
+        self,
+        report: RunReport | None,
+        dry_run: bool,
+        problem: str | None,
+        advice: str | None = None,
+    ) -> None:
         super().__init__()
         self.report = report
         self.dry_run = dry_run
         self.problem = problem
+        self.advice = advice
 
 
 class OperateRefreshed(Message):
@@ -77,38 +89,6 @@ class OperateRefreshed(Message):
         return isinstance(message, OperateRefreshed)
 
 
-def describe_problem(exc: BaseException) -> str:
-    """One sentence for the user, with what to do next, from any failure of a service call."""
-    from zsync_tui.connection import ConnectFailed
-    from zsync_tui.sync.config import ConfigError
-    from zsync_tui.sync.deals.links import LinkRefused
-    from zsync_tui.sync.deals.simulate import SimulationRefused
-    from zsync_tui.sync.service import ConflictNotOpen, SyncDisabled
-
-    told = (
-        NotAvailable,
-        ConnectFailed,
-        SyncDisabled,
-        ConflictNotOpen,
-        LinkRefused,
-        SimulationRefused,
-    )
-    if isinstance(exc, told):
-        text = str(exc)
-    elif isinstance(exc, ConfigError):
-        text = f"the configuration needs a change ({exc}); open Settings → Edit configuration"
-    elif isinstance(exc, OSError):
-        text = f"{exc.strerror or exc}: check the path and the permissions, then try again"
-    else:
-        name = type(exc).__name__
-        detail = str(exc).strip() or name
-        if "RateLimited" in name or "BudgetExhausted" in name:
-            text = f"{detail}; zsync resumes by itself when the budget allows"
-        else:
-            text = f"{detail} (details in the log); try again, or run `zsync doctor`"
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 @dataclass
 class RunState:
     """What the runner knows about the current sync, for screens that mount mid-run."""
@@ -121,13 +101,22 @@ class RunState:
 class OperateRunner:
     """Owns the operate mode's workers on the App; see the module docstring."""
 
-    def __init__(self, app: App[Any], backend: OperateBackend, *, periodic: bool = True) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        backend: OperateBackend,
+        *,
+        periodic: bool = True,
+        sync_in_child: bool = True,
+    ) -> None:
         self.app = app
         self.backend = backend
         self.periodic = periodic
+        self.sync_in_child = sync_in_child
         self.state = RunState()
         self._listeners: weakref.WeakSet[MessagePump] = weakref.WeakSet()
         self._cancel = threading.Event()
+        self._child: SyncProcess | None = None
         self._refresh_timer: Timer | None = None
         self._schedule_timer: Timer | None = None
 
@@ -153,8 +142,14 @@ class OperateRunner:
         self.state = RunState(running=True, dry_run=dry_run)
         self._cancel = threading.Event()
         self.broadcast(lambda: OperateSyncStarted(dry_run))
+        command = self.backend.child_command(dry_run) if self.sync_in_child else None
+        if command is not None:
+            self._child = SyncProcess(command)
+            job = self._child_sync_job(dry_run, self._child)
+        else:
+            job = self._sync_job(dry_run, self._cancel)
         self.app.run_worker(
-            self._sync_job(dry_run, self._cancel),
+            job,
             name="operate-sync",
             group="operate-sync",
             exclusive=True,
@@ -167,12 +162,14 @@ class OperateRunner:
         if not self.state.running:
             return False
         self._cancel.set()
+        if self._child is not None:
+            self._child.stop()
         return True
 
-    async def _sync_job(self, dry_run: bool, cancel: threading.Event) -> None:
+    def _progress_relay(self, dry_run: bool) -> Callable[[SyncProgress], None]:
         last_post = 0.0
 
-        def progress(step: SyncProgress) -> None:  # called on the engine's thread
+        def progress(step: SyncProgress) -> None:
             nonlocal last_post
             now = time.monotonic()
             if step.phase == "done" or now - last_post >= PROGRESS_INTERVAL_S:
@@ -180,11 +177,36 @@ class OperateRunner:
                 self.state.last_progress = step
                 self.broadcast(lambda: OperateSyncProgressed(step, dry_run))
 
+        return progress
+
+    async def _child_sync_job(self, dry_run: bool, child: SyncProcess) -> None:
+        """The sync in its own process (the default): the engine's CPU never holds this
+        process's GIL, so keys are handled while it runs."""
+        report: RunReport | None = None
+        problem: str | None = None
+        try:
+            child.environment = await asyncio.to_thread(self.backend.child_environment)
+            outcome = await child.run(self._progress_relay(dry_run))
+            report = outcome.report
+            problem = outcome.problem
+        except Exception as exc:  # no secrets, or the child could not be started
+            log.warning("sync process failed to start: %s", exc, exc_info=True)
+            problem = describe_problem(exc)
+        finally:
+            self._child = None
+        self._finish(report, dry_run, problem)
+
+    async def _sync_job(self, dry_run: bool, cancel: threading.Event) -> None:
+        """The sync on a thread of this process: for client options that cannot cross to a
+        child (tests' in-memory transports)."""
         report: RunReport | None = None
         problem: str | None = None
         try:
             report = await asyncio.to_thread(
-                self.backend.run, dry_run=dry_run, progress=progress, cancel=cancel
+                self.backend.run,
+                dry_run=dry_run,
+                progress=self._progress_relay(dry_run),
+                cancel=cancel,
             )
         except asyncio.CancelledError:
             cancel.set()  # the App is leaving: let the engine's thread stop at its next page
@@ -192,8 +214,12 @@ class OperateRunner:
         except Exception as exc:
             log.warning("sync failed: %s", exc, exc_info=True)
             problem = describe_problem(exc)
+        self._finish(report, dry_run, problem)
+
+    def _finish(self, report: RunReport | None, dry_run: bool, problem: str | None) -> None:
         self.state.running = False
-        self.broadcast(lambda: OperateSyncFinished(report, dry_run, problem))
+        advice = advice_for(report)
+        self.broadcast(lambda: OperateSyncFinished(report, dry_run, problem, advice))
         self.refresh_now()
         if not dry_run:
             self.arm_schedule()
@@ -270,10 +296,11 @@ _RUNNERS: weakref.WeakKeyDictionary[App[Any], OperateRunner] = weakref.WeakKeyDi
 
 
 def install_runner(
-    app: App[Any], backend: OperateBackend, *, periodic: bool = True
+    app: App[Any], backend: OperateBackend, *, periodic: bool = True, sync_in_child: bool = True
 ) -> OperateRunner:
-    """Give `app` its runner (tests and benchmarks choose the backend and switch off timers)."""
-    runner = OperateRunner(app, backend, periodic=periodic)
+    """Give `app` its runner (tests and benchmarks choose the backend, switch off timers, and
+    may keep the sync in this process)."""
+    runner = OperateRunner(app, backend, periodic=periodic, sync_in_child=sync_in_child)
     _RUNNERS[app] = runner
     return runner
 

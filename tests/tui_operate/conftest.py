@@ -307,7 +307,9 @@ class Live:
         return app
 
 
-def start_live(isolated_home: Path, **world: Any) -> Iterator[Live]:
+def start_live(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch, **world: Any
+) -> Iterator[Live]:
     import asyncio
 
     from zsync_tui.connection import ConnectRequest, connect
@@ -331,18 +333,25 @@ def start_live(isolated_home: Path, **world: Any) -> Iterator[Live]:
             pick_first_org=True,
         )
         asyncio.run(connect(runtime, request))
+        # The App's sync child gets the secrets from the App (this memory keyring); what it
+        # would cache in a keyring goes to one that keeps nothing, never the machine's.
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
         config = IntegrationConfig.defaults().model_copy(update={"duplicates": "review"})
         asyncio.run(SyncService(runtime).save_config(config, check_remote=False))
         yield Live(runtime, sandbox)
 
 
 @pytest.fixture
-def live(isolated_home: Path, memory_keyring: Any) -> Iterator[Live]:
+def live(
+    isolated_home: Path, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Live]:
     """The sandbox answers at once."""
-    yield from start_live(isolated_home)
+    yield from start_live(isolated_home, monkeypatch)
 
 
 @pytest.fixture
-def slow_live(isolated_home: Path, memory_keyring: Any) -> Iterator[Live]:
+def slow_live(
+    isolated_home: Path, memory_keyring: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Live]:
     """Every sandbox call takes 150 ms, so a sync is still running when a key arrives."""
-    yield from start_live(isolated_home, latency_ms=150.0)
+    yield from start_live(isolated_home, monkeypatch, latency_ms=150.0)

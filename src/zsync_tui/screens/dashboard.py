@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Static
 
-from zsync_tui.operate_rows import Health
+from zsync_tui.operate_rows import Health, RunSummary
 from zsync_tui.operate_runner import (
     OperateRefreshed,
     OperateSyncFinished,
@@ -35,22 +35,43 @@ def when(moment: datetime | None) -> str:
     return "never" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def health_table(health: Health) -> Table:
-    """In sync, excluded and failing by reason, and what waits for the admin."""
+#: The counts' column: "1,234,567" and its padding.
+COUNT_WIDTH = 9
+
+
+def fit_words(text: str, width: int) -> str:
+    """`text` on one line of `width` cells, cut at a word boundary with an ellipsis (a reason
+    wrapped mid-word at 80×24; History shows it whole)."""
+    if len(text) <= width:
+        return text
+    cut = text[: max(1, width - 1)]
+    if text[len(cut)] != " " and " " in cut.strip():
+        cut = cut[: cut.rstrip().rfind(" ")]
+    return cut.rstrip(" :;,.") + "…"
+
+
+def health_table(health: Health, width: int = 44) -> Table:
+    """In sync, excluded and failing by reason, and what waits for the admin; `width` is the
+    panel's, so a long reason is shortened at a word instead of wrapping mid-word."""
     table = Table(show_header=False, box=None, padding=(0, 1), expand=True)
-    table.add_column(ratio=3)
-    table.add_column(justify="right", ratio=1)
+    table.add_column(ratio=1, no_wrap=True)
+    table.add_column(justify="right", width=COUNT_WIDTH, no_wrap=True)
+    reason_width = max(12, width - COUNT_WIDTH - 4 - 2)  # cell padding, then the indent
+
+    def reason_row(reason: str, count: int) -> None:
+        table.add_row(f"  {fit_words(reason, reason_width)}", f"{count:,}", style="dim")
+
     table.add_row("In sync", f"{health.in_sync:,}", style="green")
     excluded = sum(health.excluded.values()) + health.crm_deleted
     table.add_row("Excluded", f"{excluded:,}")
     for reason, count in sorted(health.excluded.items(), key=lambda kv: -kv[1])[:3]:
-        table.add_row(f"  {reason}", f"{count:,}", style="dim")
+        reason_row(reason, count)
     if health.crm_deleted:
-        table.add_row("  deleted in CRM (link kept)", f"{health.crm_deleted:,}", style="dim")
+        reason_row("deleted in CRM (link kept)", health.crm_deleted)
     failing = sum(health.failing.values())
     table.add_row("Failing", f"{failing:,}", style="red" if failing else "")
     for reason, count in list(health.failing.items())[:3]:
-        table.add_row(f"  {reason}", f"{count:,}", style="dim")
+        reason_row(reason, count)
     table.add_row(
         "Conflicts waiting (c)",
         f"{health.conflicts_waiting:,}",
@@ -64,15 +85,39 @@ def health_table(health: Health) -> Table:
     return table
 
 
+RUN_OUTCOMES = {"ok": "finished, no errors", "budget_spent": "stopped: API budget spent"}
+
+
+def run_outcome(run: RunSummary) -> str:
+    """How a run ended, in words that fit the panel."""
+    if run.status == "finished_with_errors":
+        return f"finished, {run.error_count:,} errors"
+    return RUN_OUTCOMES.get(run.status, run.status.replace("_", " "))
+
+
 def runs_text(health: Health) -> str:
+    """The last run (how and when it ended), the last one that went through every record
+    when the last did not, and the next."""
     last = health.last_run
     state = "enabled" if health.enabled else "DISABLED: o, then r reactivates"
     lines = [f"Integration {state}", ""]
     if last is None:
         lines += ["Last run: none yet", "  n syncs now"]
     else:
-        lines += [f"Last run: {last.status}", f"  {when(last.finished_at or last.started_at)}"]
-    lines += ["Last success:", f"  {when(health.last_success_at)}"]
+        lines += [
+            "Last run:",
+            f"  {run_outcome(last)}",
+            f"  {when(last.finished_at or last.started_at)}",
+        ]
+        finished = health.last_finished
+        if finished is None:
+            lines += ["Last finished run:", "  none yet"]
+        elif finished.id != last.id:
+            lines += [
+                "Last finished run:",
+                f"  {run_outcome(finished)}",
+                f"  {when(finished.finished_at or finished.started_at)}",
+            ]
     nxt = when(health.next_run_at) if health.next_run_at else "not scheduled"
     lines += ["Next run:", f"  {nxt}"]
     return "\n".join(lines)
@@ -145,7 +190,9 @@ class DashboardScreen(OperateScreen):
             )
             return
         if event.health is not None:
-            self.query_one("#health", Static).update(health_table(event.health))
+            panel = self.query_one("#health", Static)
+            width = panel.content_size.width or 44  # before the first layout: 80×24's width
+            panel.update(health_table(event.health, width))
             self.query_one("#run-times", Static).update(runs_text(event.health))
         if event.budget is not None:
             self.query_one(BudgetGauge).show(event.budget)
@@ -160,6 +207,8 @@ class DashboardScreen(OperateScreen):
         self.query_one(ProgressPanel).finish(text)
         if event.problem is not None:
             self.tell(text, problem=True)
+        elif event.advice is not None:
+            self.tell(event.advice, problem=True)
         elif event.dry_run and event.report is not None and self.app.screen is self:
             from zsync_tui.screens.dry_run import DryRunScreen
 
