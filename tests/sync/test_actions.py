@@ -117,17 +117,53 @@ async def test_push_of_values_crm_already_has_writes_nothing(harness: Any):
 
 
 async def test_push_reports_each_record_that_fails_and_sends_the_rest(harness: Any):
-    first, second = (await _synced(harness, direction="both_ways"))[:2]
-    await _edit_billing(harness, second.billing_id, phone="+1 555 0142")
+    deleted, refused, fine = (await _synced(harness, direction="both_ways"))[:3]
+    await _edit_billing(harness, refused.billing_id, phone="+1 555 " + "0" * 33)  # CRM: ≤ 30
+    await _edit_billing(harness, fine.billing_id, phone="+1 555 0142")
     async with harness.clients() as clients:
-        await clients.crm.delete("Accounts", [first.crm_id])
-    report = await harness.service.push([int(first.id or 0), int(second.id or 0), 999_999])
+        await clients.crm.delete("Accounts", [deleted.crm_id])
+    chosen = [deleted, refused, fine]
+    report = await harness.service.push([int(link.id or 0) for link in chosen] + [999_999])
     assert report.status == "finished_with_errors"
-    assert report.updated["crm"] == 1
-    reasons = {item.crm_id: item.reason for item in report.items if item.action == "error"}
-    assert "was not found" in (reasons[first.crm_id] or "")
+    reasons = {item.crm_id: item.reason or "" for item in report.items if item.action == "error"}
+    assert "was not found" in reasons[deleted.crm_id]
+    assert "CRM refused the update: INVALID_DATA" in reasons[refused.crm_id]
+    assert fine.crm_id not in reasons
     assert any("link 999999: no such link" in message for message in report.error_messages)
-    assert harness.world.crm["Accounts"].records[second.crm_id]["Phone"] == "+1 555 0142"
+    assert harness.world.crm["Accounts"].records[fine.crm_id]["Phone"] == "+1 555 0142"
+    with harness.runtime.store.read() as session:
+        kept = session.get(RecordLink, refused.id)
+    assert kept is not None  # as before the push: the next run compares the pair again
+    assert (kept.crm_hash, kept.last_values_json) == (refused.crm_hash, refused.last_values_json)
+
+
+async def test_push_batches_a_hundred_records_per_crm_call(
+    sandbox_factory: Any, make_harness: Any, runtime: Any
+):
+    sandbox = sandbox_factory(
+        accounts=1,
+        contacts=130,
+        customers=0,
+        duplicates=0,
+        deals=0,
+        billing_calls_per_minute=100_000,
+        billing_calls_per_day=1_000_000,
+    )
+    harness = make_harness(sandbox, runtime)
+    await harness.connect()
+    await _synced(harness, module="contacts", direction="both_ways")
+    links = [link for link in harness.links() if link.crm_module == "Contacts"]
+    assert 100 < len(links) <= 130  # the seed leaves a few contacts without an email
+    records = harness.world.crm["Contacts"].records
+    for link in links:  # CRM drifts without a sync seeing it: push puts Billing's back
+        records[link.crm_id]["Phone"] = "drifted"
+    reads, puts = _requests(harness, "GET", "/crm/v8/Contacts"), _requests(harness, "PUT", "/crm/")
+    report = await harness.service.push([int(link.id or 0) for link in links])
+    assert (report.errors, report.updated["crm"]) == (0, len(links)), report.as_dict()
+    assert _requests(harness, "PUT", "/crm/") - puts == 2  # a hundred, then the rest
+    assert _requests(harness, "GET", "/crm/v8/Contacts") - reads == 2
+    assert all(records[link.crm_id]["Phone"] != "drifted" for link in links)
+    assert (await harness.sync()).write_calls == 0
 
 
 async def test_push_is_refused_with_the_reason_when_the_profile_only_fetches(harness: Any):
