@@ -16,6 +16,7 @@ links the pair again (`zsync links import`) lifts the mark.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -129,19 +130,25 @@ class LinkActions(CustomerSync):
         records = await crm_records_by_id(self.crm, module, [link.crm_id for link in links], fields)
         work = PageWork()
         pushed: list[tuple[RecordLink, list[str]]] = []
+        present = [link for link in links if link.crm_id in records]
+        for link in links:
+            if link.crm_id not in records:
+                self._error(link, f"CRM {module} {link.crm_id} was not found (deleted?)")
+        # Billing's budget bounds how many of these reads are in flight at once.
+        customers = await asyncio.gather(
+            *(self.billing.get_customer(link.billing_id) for link in present),
+            return_exceptions=True,
+        )
         try:
-            for link in links:
-                record = records.get(link.crm_id)
-                if record is None:
-                    self._error(link, f"CRM {module} {link.crm_id} was not found (deleted?)")
+            for link, customer in zip(present, customers, strict=True):
+                if isinstance(customer, RateLimited):
+                    raise customer
+                if isinstance(customer, ZohoError):
+                    self._error(link, f"Billing customer {link.billing_id}: {customer}")
                     continue
-                try:
-                    customer = await self.billing.get_customer(link.billing_id)
-                except RateLimited:
-                    raise
-                except ZohoError as exc:
-                    self._error(link, f"Billing customer {link.billing_id}: {exc}")
-                    continue
+                if isinstance(customer, BaseException):
+                    raise customer
+                record = records[link.crm_id]
                 pushed.append((link, self._push_one(module, link, entries, record, customer)))
                 self.tick("writing")
             await self.crm_writer.flush_updates(work)
