@@ -79,6 +79,31 @@ def start_sandbox(accounts: int, latency_ms: float) -> tuple[subprocess.Popen[st
     return process, json.loads(line)
 
 
+def sandbox_timing(credentials: dict[str, Any]) -> dict[str, float]:
+    """The sandbox's own account of its API calls (totals, see `Stats.timing_report`)."""
+    import httpx
+
+    stats = httpx.get(f"{credentials['url']}/_sandbox/stats", timeout=30).json()
+    timing: dict[str, float] = stats["timing"]
+    return timing
+
+
+def timing_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Per-call means of what the sandbox spent between two reports."""
+    calls = max(after["api_calls"] - before["api_calls"], 1)
+    delayed = max(after["latency_calls"] - before["latency_calls"], 1)
+
+    def per_call(key: str, count: float) -> float:
+        return round((after[key] - before[key]) / count, 3)
+
+    return {
+        "api_ms": per_call("api_ms", calls),
+        "latency_asked_ms": per_call("latency_asked_ms", delayed),
+        "latency_waited_ms": per_call("latency_waited_ms", delayed),
+        "work_ms": per_call("work_ms", calls),
+    }
+
+
 def digest_page(records: list[dict[str, Any]]) -> int:
     """Stand-in for the engine's work on a page: hash what a sync would compare."""
     for record in records:
@@ -151,10 +176,14 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     process, credentials = start_sandbox(args.accounts, args.latency_ms)
     try:
+        before = sandbox_timing(credentials)
         result = asyncio.run(walk(credentials))
+        middle = sandbox_timing(credentials)
         floor = asyncio.run(bare_walk(credentials))
+        after = sandbox_timing(credentials)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -175,6 +204,18 @@ def main() -> None:
         "cpu_us_per_record": round(result["cpu"] * 1e6 / max(result["records"], 1), 1),
         "work_cpu_us_per_record": round(result["work_cpu"] * 1e6 / max(result["records"], 1), 1),
         "records_per_s": round(result["records"] / result["wall"]),
+        # Where a call's wall time goes: the sandbox's side (the latency it waited, never less
+        # than asked, and its own work), and the rest: the client's turnaround from one answer
+        # to the next request, and the loopback in between.
+        "wall_ms_per_call": round(result["wall"] * 1000 / max(result["calls"], 1), 3),
+        "sandbox_per_call": timing_between(before, middle),
+        "client_and_wire_ms_per_call": round(
+            result["wall"] * 1000 / max(result["calls"], 1)
+            - timing_between(before, middle)["api_ms"],
+            3,
+        ),
+        "bare_walk_sandbox_per_call": timing_between(middle, after),
+        "load_average_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "all_records": int(result["records"]) == args.accounts,
         "calls_ok": expected_calls <= result["calls"] <= expected_calls + 3,
         "wall_ok": result["wall"] <= bound_s,

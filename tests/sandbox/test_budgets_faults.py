@@ -154,3 +154,16 @@ def test_latency_is_added(zoho_factory) -> None:
     zoho = zoho_factory(latency_ms=80)
     answer = zoho.crm("GET", "/Accounts", params=FIELDS)
     assert answer.elapsed.total_seconds() >= 0.08
+
+
+def test_latency_is_never_cut_short_and_is_timed_apart_from_the_work(zoho_factory) -> None:
+    zoho = zoho_factory(latency_ms=7)
+    for _ in range(5):
+        assert zoho.crm("GET", "/Accounts", params=FIELDS).status_code == 200
+    timing = zoho.stats()["timing"]
+    assert timing["api_calls"] == 5 and timing["latency_calls"] == 5
+    assert timing["latency_asked_ms"] == pytest.approx(35.0)
+    assert timing["latency_waited_ms"] >= timing["latency_asked_ms"]
+    assert timing["api_ms"] > timing["latency_waited_ms"]  # the work comes on top
+    zoho.admin("POST", "/reset")
+    assert zoho.stats()["timing"]["api_calls"] == 0

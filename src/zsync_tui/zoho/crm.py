@@ -20,6 +20,7 @@ from zsync_tui.zoho.crm_query import (
 )
 from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotFound, ValidationFailed
 from zsync_tui.zoho.models import CallCounts, RecordResult
+from zsync_tui.zoho.pages import ListAnswer
 from zsync_tui.zoho.transport import error_for, json_body
 
 __all__ = ["CrmClient", "all_of", "criterion", "escape_criteria_value", "field_chunks"]
@@ -51,13 +52,18 @@ class CrmClient(CrmMetadata):
         params: dict[str, Any],
         headers: dict[str, str],
         sent: asyncio.Event | None = None,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        body = await self.transport.read_json(
+    ) -> ListAnswer | None:
+        return await self.transport.read_list(
             f"/{module}", params=params, headers=headers, sent=sent
         )
-        data = self._list(body, "data")
-        info = (body or {}).get("info") or {}
-        return data, info if isinstance(info, dict) else {}
+
+    async def _page_whole(
+        self, module: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> ListAnswer | None:
+        """The page read again and parsed whole before anything else is sent (with the usual
+        retries on a body that is not JSON)."""
+        body = await self.transport.read_json(f"/{module}", params=params, headers=headers)
+        return None if body is None else ListAnswer.parsed(body, "crm")
 
     async def _complete(
         self, module: str, page: list[dict[str, Any]], extra_chunks: list[list[str]]
@@ -116,20 +122,39 @@ class CrmClient(CrmMetadata):
                 )
             return {**params, "page_token": token}
 
+        def start(following: dict[str, Any]) -> tuple[asyncio.Task[Any], asyncio.Event]:
+            sent = asyncio.Event()
+            return asyncio.ensure_future(self._page(module, following, headers, sent)), sent
+
         page = 1
-        pending: asyncio.Task[tuple[list[dict[str, Any]], dict[str, Any]]] | None
-        pending = asyncio.ensure_future(self._page(module, {**params, "page": 1}, headers))
+        asked: dict[str, Any] | None = {**params, "page": 1}
+        pending: asyncio.Task[ListAnswer | None] | None = asyncio.ensure_future(
+            self._page(module, {**params, "page": 1}, headers)
+        )
         try:
-            while pending is not None:
-                data, info = await pending
-                following = next_params(page, info)
+            while pending is not None and asked is not None:
+                answer = await pending
                 pending = None
-                if following:
-                    sent = asyncio.Event()
-                    pending = asyncio.ensure_future(self._page(module, following, headers, sent))
-                    # Hand the page over only once the next request is on the wire: the
-                    # caller's (CPU-bound) work then overlaps the server's.
-                    await sent.wait()
+                for whole in (False, True):
+                    following = next_params(page, answer.info if answer else {})
+                    if following:
+                        pending, sent = start(following)
+                        # Hand the page over (and parse it) only once the next request is on
+                        # the wire: the caller's work and ours then overlap the server's.
+                        await sent.wait()
+                    try:
+                        data = self._list(answer.body(), "data") if answer else []
+                        break
+                    except MalformedResponse:
+                        if whole:
+                            raise
+                        # The body broke behind a good-looking tail: drop the request sent on
+                        # its strength and read this page again, whole.
+                        if pending is not None:
+                            pending.cancel()
+                            pending = None
+                        answer = await self._page_whole(module, asked, headers)
+                asked = following
                 page += 1
                 if data:
                     yield await self._complete(module, data, chunks[1:])

@@ -9,7 +9,6 @@ bytes left raises `AmbiguousWrite`, because a blind resend could create a second
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
 import logging
 import random
 import time
@@ -20,7 +19,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
-import orjson
 
 from zsync_tui.zoho.budget import CallBudget
 from zsync_tui.zoho.errors import (
@@ -36,6 +34,7 @@ from zsync_tui.zoho.errors import (
     ZohoError,
 )
 from zsync_tui.zoho.oauth import AccessToken, TokenManager
+from zsync_tui.zoho.pages import ListAnswer, parse_json, trailing_info
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +77,6 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
-
-
-def parse_json(raw: bytes) -> Any:
-    """Decode a JSON answer: orjson first (a list page parses in a third of the time, and the
-    next page's request waits on it), the stdlib for what orjson refuses (integers past 64
-    bits, NaN, UTF-16). ValueError when neither can read it."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return jsonlib.loads(raw)
 
 
 def json_body(response: httpx.Response, side: Side) -> dict[str, Any]:
@@ -375,6 +364,33 @@ class ZohoTransport:
                 return None
             try:
                 return json_body(response, self.side)
+            except MalformedResponse:
+                attempt += 1
+                if attempt >= self.retry.attempts:
+                    raise
+                await self._wait(self.retry.backoff(attempt, self._rng))
+
+    async def read_list(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        sent: asyncio.Event | None = None,
+    ) -> ListAnswer | None:
+        """`read_json` for a list whose `info` trails its records: when that tail reads on its
+        own, the records are parsed only on `ListAnswer.body()`, so the caller can send its
+        next request first. None for 204/304."""
+        attempt = 0
+        while True:
+            response = await self.request("GET", path, params=params, headers=headers, sent=sent)
+            if response.status_code in (204, 304):
+                return None
+            info = trailing_info(response.content)
+            if info is not None:
+                return ListAnswer(info, raw=response.content, side=self.side)
+            try:
+                return ListAnswer.parsed(json_body(response, self.side), self.side)
             except MalformedResponse:
                 attempt += 1
                 if attempt >= self.retry.attempts:
