@@ -15,7 +15,7 @@ from zsync_tui.zoho.errors import MalformedResponse
 from zsync_tui.zoho.oauth import OAuthClient, Secret
 from zsync_tui.zoho.pages import ListAnswer, trailing_info
 from zsync_tui.zoho.session import ZohoOptions, open_zoho
-from zsync_tui.zoho.transport import RetryPolicy
+from zsync_tui.zoho.transport import RetryPolicy, with_query
 
 BASE = "http://127.0.0.1:9"
 INFO = {"per_page": 2, "count": 2, "page": 1, "more_records": True, "next_page_token": None}
@@ -97,3 +97,12 @@ async def test_a_page_broken_behind_its_tail_is_read_again_whole():
     assert seen == ["1", "2", "3", "4", "5"]
     # Page 3 was asked on page 2's tail, dropped when page 2's body broke, then asked again.
     assert asked[:2] == [1, 2] and asked.count(2) == 2 and asked[-1] == 3
+
+
+def test_params_encoded_into_the_url_match_httpx():
+    params = {"fields": "A,B", "per_page": 200, "page_token": "a-_.b=", "word": "é ü&+"}
+    url, rest = with_query(f"{BASE}/crm/v8/Accounts", params)
+    assert rest is None
+    assert httpx.URL(url) == httpx.Request("GET", f"{BASE}/crm/v8/Accounts", params=params).url
+    odd = {"ids": ["1", "2"], "approved": True}
+    assert with_query(BASE, odd) == (BASE, odd)  # lists and booleans stay with httpx

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from starlette.requests import Request
@@ -64,6 +65,7 @@ def crm_module(request: Request, operation: str) -> CrmModule:
     return module
 
 
+@lru_cache(maxsize=16)
 def known_fields(module: str) -> frozenset[str]:
     """Field API names a client may ask for in `module`."""
     return frozenset(FIELD_INDEX[module]) | EXTRA_READABLE

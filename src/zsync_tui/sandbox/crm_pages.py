@@ -7,14 +7,15 @@ walks the list neither shift nor repeat what it has not yet seen."""
 from __future__ import annotations
 
 import base64
-import json
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from zsync_tui.sandbox.clock import crm_time
-from zsync_tui.sandbox.responses import crm_error
+from zsync_tui.sandbox.responses import crm_error, dumps, loads
 from zsync_tui.sandbox.state import Sandbox
 from zsync_tui.sandbox.world import CrmModule, Record
 
@@ -47,6 +48,9 @@ def record_key(sort_by: str, record: Record) -> Key:
     if sort_by == "id":
         return record["id"]
     return (record.get(sort_by) or "", record["id"])
+
+
+_second = itemgetter(1)
 
 
 def _id_of(key: Key) -> str:
@@ -119,7 +123,7 @@ def _slice(
         chosen = chosen[::-1]
     lookup = module.records.__getitem__
     if chosen and isinstance(chosen[0], tuple):
-        return [lookup(key[1]) for key in chosen]
+        return list(map(lookup, map(_second, chosen)))
     return list(map(lookup, chosen))
 
 
@@ -135,7 +139,7 @@ class Page:
 
 
 def _encode(sandbox: Sandbox, payload: dict[str, Any]) -> str:
-    raw = json.dumps(payload, separators=(",", ":")).encode()
+    raw = dumps(payload)
     return base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + sandbox.sign(raw)
 
 
@@ -143,8 +147,8 @@ def _decode(sandbox: Sandbox, token: str) -> dict[str, Any]:
     body, _, signature = token.partition(".")
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        payload = json.loads(raw)
-    except (ValueError, json.JSONDecodeError):
+        payload = loads(raw)
+    except ValueError:
         payload = None
     if not isinstance(payload, dict) or sandbox.sign(raw) != signature:
         raise crm_error(400, "INVALID_DATA", "invalid page token", {"param": "page_token"})
@@ -257,7 +261,13 @@ def page_info(sandbox: Sandbox, page: Page, per_page: int, spec: ViewSpec) -> di
         "more_records": page.more,
         "next_page_token": page.next_token,
         "previous_page_token": None,
-        "page_token_expiry": crm_time(sandbox.now() + sandbox.options.page_token_ttl_s)
+        "page_token_expiry": _expiry(int(sandbox.now() + sandbox.options.page_token_ttl_s))
         if page.next_token
         else None,
     }
+
+
+@lru_cache(maxsize=4)
+def _expiry(epoch: int) -> str:
+    # A walk asks for a page every few ms; the expiry string changes once a second.
+    return crm_time(epoch)

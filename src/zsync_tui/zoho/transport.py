@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -165,6 +166,15 @@ def _is_token_rejection(response: httpx.Response, side: Side) -> bool:
     return code in TOKEN_CODES or (side == "billing" and code != "OAUTH_SCOPE_MISMATCH")
 
 
+def with_query(url: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any] | None]:
+    """`url` with plain (str, int) params encoded into it, as httpx would encode them; other
+    params are left to httpx. Saves httpx merging them into a parsed URL and parsing the
+    result again, on the path between one list page and the next request."""
+    if not params or not all(type(value) is str or type(value) is int for value in params.values()):
+        return url, params
+    return f"{url}?{urlencode(params)}", None
+
+
 def _sent_tracer(sent: asyncio.Event | None) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
     async def trace(event: str, info: dict[str, Any]) -> None:
         if sent is not None and event.endswith("send_request_body.complete"):
@@ -261,7 +271,7 @@ class ZohoTransport:
         refreshed = False
         while True:
             token: AccessToken = await self.tokens.token()
-            url = self.url(path)
+            url, query = with_query(self.url(path), params)
             started = time.perf_counter()
             try:
                 async with self.budget.slot(cost):
@@ -270,7 +280,7 @@ class ZohoTransport:
                     response = await self._http.request(
                         method,
                         url,
-                        params=params,
+                        params=query,
                         json=json,
                         headers={**self.headers, **(headers or {}), "Authorization": token.header},
                         extensions=extensions,
