@@ -189,7 +189,7 @@ def _timed_run(service: Any, *, sample: bool = False, profile: str | None = None
     try:
         report = asyncio.run(service.run())
     finally:
-        if profiler:
+        if profiler and profile:
             profiler.disable()
             profiler.dump_stats(profile)
         if sampler:

@@ -14,6 +14,7 @@ from zsync_tui.store.models import (
     RecordLink,
     SyncCursor,
     SyncRun,
+    new_record_link,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "StoreError",
     "SyncCursor",
     "SyncRun",
+    "new_record_link",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 
@@ -52,6 +54,33 @@ class RecordLink(SQLModel, table=True):
     billing_modified_time: str | None = None
     last_synced_at: datetime | None = None
     crm_deleted_at: datetime | None = None
+
+
+_LINK_DEFAULTS: dict[str, Any] = {
+    name: info.get_default(call_default_factory=True)
+    for name, info in RecordLink.model_fields.items()
+}
+
+
+def new_record_link(**values: Any) -> RecordLink:
+    """A new (transient) `RecordLink`, built about ten times faster than `RecordLink(...)`.
+
+    A sync run makes one per created record (tens of thousands), and the model's own
+    constructor sets each field through pydantic and SQLAlchemy's instrumentation; the values
+    here go straight into the instance dict instead (no validation: the engine passes plain
+    strings). The object behaves like any other link afterwards (attribute sets are tracked,
+    `session.add` inserts it)."""
+    unknown = values.keys() - _LINK_DEFAULTS.keys()
+    if unknown:
+        raise TypeError(f"RecordLink has no field {sorted(unknown)}")
+    configure_mappers()  # what the model's constructor does first (a no-op once done)
+    link: RecordLink = RecordLink._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    link.__dict__.update(_LINK_DEFAULTS)
+    link.__dict__.update(values)
+    object.__setattr__(link, "__pydantic_fields_set__", set(values))
+    object.__setattr__(link, "__pydantic_extra__", None)
+    object.__setattr__(link, "__pydantic_private__", None)
+    return link
 
 
 class SyncCursor(SQLModel, table=True):

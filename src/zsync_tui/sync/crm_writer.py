@@ -13,7 +13,7 @@ import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from zsync_tui.store import DuplicateMatch, OutboxIntent, RecordLink
+from zsync_tui.store import DuplicateMatch, OutboxIntent, RecordLink, new_record_link
 from zsync_tui.sync.config import FieldMapEntry
 from zsync_tui.sync.crashpoints import checkpoint
 from zsync_tui.sync.duplicates import DuplicateScore, Party
@@ -165,7 +165,7 @@ class CrmWriter:
         entity: str = "customer",
         parent: str | None = None,
     ) -> RecordLink:
-        link = RecordLink(
+        link = new_record_link(
             profile_id=self.run.ledger.profile_id,
             crm_module=module,
             crm_id=crm_id,

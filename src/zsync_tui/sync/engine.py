@@ -403,7 +403,8 @@ class CustomerSync(UnlinkedRecords):
         self, work: PageWork, module: str, record: dict[str, Any], exc: ValidationFailed
     ) -> None:
         """The other side refused the record as it is: kept as an issue (status shows it),
-        committed at once, and tried again only when the record changes or on a full run."""
+        committed with its batch, and tried again only when the record changes or on a full
+        run."""
         crm_id = str(record.get("id"))
         reason = f"Billing refused: {exc.reason}"[:120]
         self.emit(PlanItem("error", record_name(record), module, crm_id, None, reason))
@@ -416,9 +417,7 @@ class CustomerSync(UnlinkedRecords):
             str(exc),
             record.get("Modified_Time"),
         )
-        failed = [entry for entry in work.intents_done if entry[1] == "failed"]
-        work.intents_done = [entry for entry in work.intents_done if entry[1] != "failed"]
-        self.commit(PageWork(intents_done=failed, issues=[issue]), None, None)
+        work.issues.append(issue)
         self.issues.setdefault(module, {})[crm_id] = record.get("Modified_Time")
 
     def refused_unchanged(self, module: str, record: dict[str, Any]) -> bool:

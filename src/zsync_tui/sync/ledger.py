@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+import orjson
+from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
@@ -30,6 +32,48 @@ from zsync_tui.store import (
 )
 from zsync_tui.sync.mapping import Values
 
+_LINKS = RecordLink.__table__  # type: ignore[attr-defined]
+_LINK_COLUMNS = tuple(name for name in _LINKS.c.keys() if name != "id")
+_UPDATE_LINK = (
+    update(_LINKS)
+    .where(_LINKS.c.id == bindparam("key"))
+    .values({name: bindparam(f"new_{name}") for name in _LINK_COLUMNS})
+)
+_INTENTS = OutboxIntent.__table__  # type: ignore[attr-defined]
+_FINISH_INTENT = (
+    update(_INTENTS)
+    .where(_INTENTS.c.id == bindparam("key"))
+    .values(
+        state=bindparam("new_state"),
+        remote_id=bindparam("remote"),
+        error=bindparam("failure"),
+        updated_at=bindparam("now"),
+    )
+)
+_JOURNAL = JournalEntry.__table__  # type: ignore[attr-defined]
+_ISSUES = RecordIssue.__table__  # type: ignore[attr-defined]
+_CURSORS = SyncCursor.__table__  # type: ignore[attr-defined]
+_UPSERT_CURSOR = sqlite_insert(_CURSORS).on_conflict_do_update(
+    index_elements=["profile_id", "name"],
+    set_={
+        "value": sqlite_insert(_CURSORS).excluded.value,
+        "updated_at": sqlite_insert(_CURSORS).excluded.updated_at,
+    },
+)
+_SETTLE_ISSUE = delete(_ISSUES).where(
+    _ISSUES.c.profile_id == bindparam("profile"),
+    _ISSUES.c.side == bindparam("the_side"),
+    _ISSUES.c.module == bindparam("the_module"),
+    _ISSUES.c.record_id == bindparam("record"),
+)
+_UPSERT_ISSUE = sqlite_insert(_ISSUES).on_conflict_do_update(
+    index_elements=["profile_id", "side", "module", "record_id"],
+    set_={
+        name: sqlite_insert(_ISSUES).excluded[name]
+        for name in ("name", "reason", "message", "record_modified_time", "last_seen")
+    },
+)
+
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
@@ -37,7 +81,7 @@ def now_utc() -> datetime:
 
 def journal_json(value: Any) -> str | None:
     """A journal entry's before/after snapshot as JSON; None stays None (nothing to show)."""
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else orjson.dumps(value, default=str).decode()
 
 
 def link_values(link: RecordLink) -> dict[str, Values]:
@@ -56,7 +100,7 @@ def store_link_values(
     data: dict[str, Values] = {"base": base, "crm": crm, "billing": billing}
     if override:
         data["override"] = override
-    link.last_values_json = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    link.last_values_json = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class Ledger:
@@ -103,6 +147,39 @@ class Ledger:
         )
         return {row.billing_id: row for row in rows}
 
+    def save_links(self, session: Session, links: Iterable[RecordLink]) -> None:
+        """Write links in two statements: new ones inserted (their ids set from RETURNING),
+        known ones updated by id. Core statements: no unit of work, no identity map."""
+        now = now_utc()
+        fresh: list[RecordLink] = []
+        known: dict[int, RecordLink] = {}
+        seen: set[int] = set()
+        for link in links:
+            if id(link) in seen:
+                continue
+            seen.add(id(link))
+            link.last_synced_at = now
+            if link.id is None:
+                fresh.append(link)
+            else:
+                known[int(link.id)] = link
+        if fresh:
+            table = _LINKS
+            result = session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                [{name: getattr(link, name) for name in _LINK_COLUMNS} for link in fresh],
+            )
+            for link, row in zip(fresh, result, strict=True):
+                link.id = int(row[0])
+        if known:
+            session.execute(
+                _UPDATE_LINK,
+                [
+                    {"key": key, **{f"new_{n}": getattr(link, n) for n in _LINK_COLUMNS}}
+                    for key, link in known.items()
+                ],
+            )
+
     def link_by_id(self, session: Session, link_id: int) -> RecordLink | None:
         link = session.get(RecordLink, link_id)
         return link if link is not None and link.profile_id == self.profile_id else None
@@ -115,13 +192,10 @@ class Ledger:
             return row.value if row else None
 
     def set_cursor(self, session: Session, name: str, value: str) -> None:
-        row = session.get(SyncCursor, (self.profile_id, name))
-        if row is None:
-            session.add(SyncCursor(profile_id=self.profile_id, name=name, value=value))
-        else:
-            row.value = value
-            row.updated_at = now_utc()
-            session.add(row)
+        session.execute(
+            _UPSERT_CURSOR,
+            {"profile_id": self.profile_id, "name": name, "value": value, "updated_at": now_utc()},
+        )
 
     def clear_cursors(self) -> None:
         with self.store.write() as session:
@@ -136,22 +210,31 @@ class Ledger:
         self, run_id: int | None, side: str, operation: str, items: list[tuple[str, dict[str, Any]]]
     ) -> list[int]:
         """Commit one pending intent per (natural key, payload) before the remote create."""
+        if not items:
+            return []
+        now = now_utc()
+        rows = [
+            {
+                "profile_id": self.profile_id,
+                "run_id": run_id,
+                "side": side,
+                "operation": operation,
+                "natural_key": key,
+                "payload_json": json.dumps(payload, ensure_ascii=False),
+                "state": "pending",
+                "attempts": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for key, payload in items
+        ]
+        table = _INTENTS
         with self.store.write() as session:
-            rows = [
-                OutboxIntent(
-                    profile_id=self.profile_id,
-                    run_id=run_id,
-                    side=side,
-                    operation=operation,
-                    natural_key=key,
-                    payload_json=json.dumps(payload, ensure_ascii=False),
-                    attempts=1,
-                )
-                for key, payload in items
-            ]
-            session.add_all(rows)
-            session.flush()
-            return [int(row.id or 0) for row in rows]
+            # One multi-row INSERT ... RETURNING; ids come back in the order of `items`.
+            result = session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            )
+            return [int(row[0]) for row in result]
 
     def pending_intents(self) -> list[OutboxIntent]:
         with self.store.read() as session:
@@ -189,9 +272,9 @@ class Ledger:
             return
         now = now_utc()
         session.execute(
-            update(OutboxIntent),
+            _FINISH_INTENT,
             [
-                {"id": i, "state": state, "remote_id": remote, "error": error, "updated_at": now}
+                {"key": i, "new_state": state, "remote": remote, "failure": error, "now": now}
                 for i, state, remote, error in done
             ],
         )
@@ -209,7 +292,7 @@ class Ledger:
             return
         now = now_utc()
         session.execute(
-            insert(JournalEntry),
+            insert(_JOURNAL),
             [
                 {
                     "profile_id": self.profile_id,
@@ -286,20 +369,30 @@ class Ledger:
 
     def close_conflicts_for(self, session: Session, link_id: int, fields: Iterable[str]) -> None:
         """Conflicts whose field now agrees on both sides are settled by the admin's edit."""
-        names = list(fields)
-        if not names:
+        self.close_agreed_conflicts(session, [(link_id, list(fields))])
+
+    def close_agreed_conflicts(
+        self, session: Session, agreed: Iterable[tuple[int, Iterable[str]]]
+    ) -> None:
+        """`close_conflicts_for` for many links: one query for the batch's open conflicts."""
+        wanted = {link_id: set(fields) for link_id, fields in agreed if link_id}
+        wanted = {link_id: fields for link_id, fields in wanted.items() if fields}
+        if not wanted:
             return
-        for row in session.exec(
+        rows = session.exec(
             select(Conflict).where(
-                Conflict.link_id == link_id,
+                Conflict.profile_id == self.profile_id,
                 Conflict.state == "open",
-                col(Conflict.field).in_(names),
+                col(Conflict.link_id).in_(list(wanted)),
             )
-        ).all():
-            row.state = "resolved"
-            row.resolution = "agreed"
-            row.resolved_at = now_utc()
-            session.add(row)
+        ).all()
+        now = now_utc()
+        for row in rows:
+            if row.field in wanted.get(row.link_id, ()):
+                row.state = "resolved"
+                row.resolution = "agreed"
+                row.resolved_at = now
+                session.add(row)
 
     def duplicate_decisions(self) -> dict[tuple[str, str], DuplicateMatch]:
         """Duplicate matches recorded earlier, by (CRM module, CRM id)."""
@@ -349,23 +442,46 @@ class Ledger:
         message: str,
         record_modified_time: str | None = None,
     ) -> None:
-        row = session.exec(self._issues_of(side, module, record_id)).first()
-        if row is None:
-            row = RecordIssue(
-                profile_id=self.profile_id,
-                side=side,
-                module=module,
-                record_id=record_id,
-                reason=reason,
-                message=message,
-            )
-        row.name, row.reason, row.message, row.last_seen = name, reason, message, now_utc()
-        row.record_modified_time = record_modified_time
-        session.add(row)
+        self.record_issues(
+            session, [(side, module, record_id, name, reason, message, record_modified_time)]
+        )
+
+    def record_issues(
+        self,
+        session: Session,
+        issues: Iterable[tuple[str, str, str, str | None, str, str, str | None]],
+    ) -> None:
+        """Record (or refresh) refused-record issues in one upsert; `first_seen` is kept."""
+        now = now_utc()
+        rows = [
+            {
+                "profile_id": self.profile_id,
+                "side": side,
+                "module": module,
+                "record_id": record_id,
+                "name": name,
+                "reason": reason,
+                "message": message,
+                "record_modified_time": stamp,
+                "first_seen": now,
+                "last_seen": now,
+            }
+            for side, module, record_id, name, reason, message, stamp in issues
+        ]
+        if rows:
+            session.execute(_UPSERT_ISSUE, rows)
 
     def settle_issue(self, session: Session, side: str, module: str, record_id: str) -> None:
-        for row in session.exec(self._issues_of(side, module, record_id)).all():
-            session.delete(row)
+        self.settle_issues(session, [(side, module, record_id)])
+
+    def settle_issues(self, session: Session, records: Iterable[tuple[str, str, str]]) -> None:
+        """Forget the issues of records that synced (one statement for the batch)."""
+        rows = [
+            {"profile": self.profile_id, "the_side": side, "the_module": module, "record": rid}
+            for side, module, rid in records
+        ]
+        if rows:
+            session.execute(_SETTLE_ISSUE, rows)
 
     def issue_ids(self, side: str, module: str) -> dict[str, str | None]:
         """Records with an open issue, with their modified time when refused."""

@@ -45,6 +45,8 @@ class PageWork:
     person_creates: list[tuple[dict[str, Any], Any, dict[str, Any], str]] = field(
         default_factory=list
     )
+    #: The customer links of the contact persons in `person_creates`, by Billing id.
+    person_parents: dict[str, RecordLink] = field(default_factory=dict)
     #: Modified_Time of the oldest record whose failure may pass with a retry (the cursor
     #: stops before it); refusals (issues) do not hold the cursor.
     oldest_failure: str | None = None
@@ -77,20 +79,18 @@ def commit_page(
 ) -> None:
     """One transaction: links, outbox states, journal, conflicts, issues, cursor."""
     with ledger.store.write() as session:
-        for link in work.new_links + work.changed_links:
-            link.last_synced_at = now_utc()
-            session.add(link)
-        session.flush()
+        ledger.save_links(session, work.new_links + work.changed_links)
         ledger.finish_intents(session, work.intents_done)
         ledger.journal_many(session, run_id, work.journal)
         for link, path, base, crm, billing in work.conflicts:
             ledger.open_conflict(session, int(link.id or 0), path, base, crm, billing)
-        for link, paths in work.agreed:
-            ledger.close_conflicts_for(session, int(link.id or 0), paths)
-        for issue in work.issues:
-            ledger.record_issue(session, *issue)
-        for side, module, record_id in work.settled:
-            ledger.settle_issue(session, side, module, record_id)
+        ledger.close_agreed_conflicts(
+            session, [(int(link.id or 0), paths) for link, paths in work.agreed]
+        )
+        ledger.record_issues(session, work.issues)
+        # A record refused again in this batch keeps its issue.
+        refused = {issue[:3] for issue in work.issues}
+        ledger.settle_issues(session, [key for key in work.settled if key not in refused])
         for match_id, state in work.decided:
             ledger.set_match_state(session, match_id, state)
         if cursor_name and cursor:
