@@ -112,15 +112,41 @@ async def test_paged_table_pages_through_many_rows(
     async with keys.running(app) as pilot:
         await keys.press(pilot, "d")
         table = app.screen.query_one(PagedTable)
-        assert table.total == 2_530 and table.row_count == 100
+        size = table.page_size  # the rows the table shows at 80×24, no more
+        assert 5 <= size < 24 and table.total == 2_530 and table.row_count == size
         await keys.press(pilot, "right_square_bracket")
-        assert table.page_start == 100 and "101–200 of 2,530" in str(table.border_subtitle)
+        assert table.page_start == size
+        assert f"{size + 1}–{2 * size} of 2,530" in str(table.border_subtitle)
         await keys.press(pilot, "up")  # above the first row of a page: the previous page
-        assert table.page_start == 0 and table.cursor_row == 99
+        assert table.page_start == 0 and table.cursor_row == size - 1
         await keys.press(pilot, "down")  # below the last row: the next page again
-        assert table.page_start == 100 and table.cursor_row == 0
+        assert table.page_start == size and table.cursor_row == 0
+        await keys.press(pilot, "pagedown", "pagedown")  # to the page's end, then the next
+        assert table.page_start == 2 * size
         await keys.press(pilot, "o")  # lowest score first
         assert table.get_row_at(0)[1] == "0.40"
+
+
+async def test_a_screen_shown_again_keeps_its_rows_and_shows_what_changed(
+    make_operate_app: Callable[..., ZsyncApp], keys: Any, seeded_runtime: Any
+) -> None:
+    runtime, seeded = seeded_runtime
+    app = make_operate_app()
+    async with keys.running(app) as pilot:
+        await keys.press(pilot, "d", "down", "down")
+        table = app.screen.query_one(PagedTable)
+        shown = table._shown
+        await keys.press(pilot, "escape", "d")  # nothing changed: same rows, same cursor
+        assert table._shown is shown and table.cursor_row == 2
+        await keys.press(pilot, "escape")
+        with runtime.store.write() as session:  # decided elsewhere while the screen hid
+            first = session.exec(select(DuplicateMatch).order_by(DuplicateMatch.id)).first()
+            assert first is not None
+            first.state = "rejected"
+            session.add(first)
+        await keys.press(pilot, "d")
+        assert table.total == seeded.duplicate_count - 1
+        assert str(first.id) not in table.page_keys
 
 
 async def test_customers_filter_and_one_customers_page(

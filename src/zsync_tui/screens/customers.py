@@ -74,7 +74,7 @@ class CustomersScreen(OperateScreen):
         self.query_one(PagedTable).focus()
 
     def reload_data(self) -> None:
-        self.query_one(PagedTable).reload()
+        self.query_one(PagedTable).reload(background=True)
 
     def _fetch(self, offset: int, limit: int) -> list[PageRow]:
         rows = self.backend.customers(offset, limit, self.which)

@@ -71,7 +71,7 @@ class DuplicatesReviewScreen(OperateScreen):
         self.query_one(PagedTable).focus()
 
     def reload_data(self) -> None:
-        self.query_one(PagedTable).reload()
+        self.query_one(PagedTable).reload(background=True)
 
     def _count(self) -> int:
         return self.backend.count_duplicates(self.state, self.min_score)
