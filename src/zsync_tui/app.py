@@ -58,6 +58,8 @@ class ZsyncApp(App[None]):
         super().__init__()
         self.runtime = runtime
         self.backend = backend
+        # Told from the store file in milliseconds when it can be; None: the store must say.
+        self.first_screen = backend.quick_first_screen()
         self.ui = ui or UiOptions()
         if not self.ui.animations:
             self.animation_level = "none"
@@ -67,17 +69,15 @@ class ZsyncApp(App[None]):
         self.add_mode("operate", self._operate_screen)
 
     def compose(self) -> ComposeResult:
-        # Shown only while the store is opened to tell which screen comes first (see on_mount).
-        yield Static("zsync: opening…", id="starting")
+        if self.first_screen is None:
+            # Shown while the store is opened to tell which screen comes first (on_mount).
+            yield Static("zsync: opening…", id="starting")
 
     def on_mount(self) -> None:
-        first = self.backend.quick_first_screen()
-        if first is None:
+        if self.first_screen is None:
             self._run_start_worker(self._choose_first_screen)
             return
-        if first.draft is not None:
-            self.draft = first.draft
-        mounted = self.switch_mode(first.mode)
+        mounted = self._push_first_screen(self.first_screen)
         self.run_worker(self._warm_up_after(mounted), name="warm-up", exit_on_error=False)
 
     def _run_start_worker(self, job: Callable[[], None]) -> None:
@@ -109,9 +109,18 @@ class ZsyncApp(App[None]):
         self.call_from_thread(self._open_first_screen, first)
 
     def _open_first_screen(self, first: FirstScreen) -> None:
+        self._push_first_screen(first)
+
+    def _push_first_screen(self, first: FirstScreen) -> AwaitMount:
+        """The first screen goes on the default mode's stack. Switching to the "setup" or
+        "operate" mode instead would, in Textual, reparse every stylesheet twice and restyle
+        the whole screen twice more before its first paint (about a fifth of the start-up
+        work); the modes are used from the first restart of the flow on (`open_setup`,
+        `finish_setup`)."""
         if first.draft is not None:
             self.draft = first.draft
-        self.switch_mode(first.mode)
+        screen = self._first_step() if first.mode == "setup" else self._operate_screen()
+        return self.push_screen(screen)
 
     def _cannot_start(self, reason: str) -> None:
         from zsync_tui.screens.start_failed import StartFailed

@@ -38,6 +38,9 @@ class ConnectStep(SetupStep):
 
     STEP_ID = "connect"
     HEADING = "Connect Zoho CRM and Zoho Billing"
+    # Focused as the screen is shown: focusing the scrolling body first (Textual's default)
+    # and then the field would restyle the whole form twice.
+    AUTO_FOCUS = "#client-id"
 
     def __init__(self, draft: SetupDraft, steps: tuple[StepId, ...]) -> None:
         super().__init__(draft, steps)
@@ -93,31 +96,33 @@ class ConnectStep(SetupStep):
             yield Label("Token or code", classes="field-label")
             yield Input(form.token, password=True, id="token", compact=True)
         yield Static("Checking where secrets can be kept…", id="secret-state", classes="note")
-        with Vertical(id="after-verify"):
-            yield Static("", id="verified", classes="success")
-            with Horizontal(classes="field-row"):
-                yield Label("Billing org", classes="field-label")
-                yield Select[str](
-                    [], prompt="Choose the Billing organization", id="billing-org", compact=True
-                )
-            with Horizontal(classes="field-row"):
-                yield Label("Record owner", classes="field-label")
-                yield Select[str](
-                    [], prompt="CRM user who owns records zsync creates", id="owner", compact=True
-                )
+        # Filled once the credentials are verified: the first paint does without its widgets.
+        yield Vertical(id="after-verify")
         yield Static(SHARED_WITH_CRM, classes="note")
+
+    def _after_verify_fields(self) -> ComposeResult:
+        yield Static("", id="verified", classes="success")
+        with Horizontal(classes="field-row"):
+            yield Label("Billing org", classes="field-label")
+            yield Select[str](
+                [], prompt="Choose the Billing organization", id="billing-org", compact=True
+            )
+        with Horizontal(classes="field-row"):
+            yield Label("Record owner", classes="field-label")
+            yield Select[str](
+                [], prompt="CRM user who owns records zsync creates", id="owner", compact=True
+            )
 
     def on_mount(self) -> None:
         super().on_mount()
         self._show_custom_urls()
         self.query_one("#after-verify").display = False
         if self.draft.facts is not None:
-            self._show_facts(self.draft.facts)
+            self.call_later(self._show_facts, self.draft.facts)
         # Asking the keyring loads it (and may wake a Secret Service): after the first paint.
         self.call_after_refresh(
             self.zsync.lookup, self, "secret-state", self.zsync.backend.secret_state
         )
-        self.query_one("#client-id", Input).focus()
 
     @property
     def next_label(self) -> str:
@@ -242,7 +247,10 @@ class ConnectStep(SetupStep):
         if self.draft.one_way_reason:
             self.draft.direction = "fetch_from_crm"
 
-    def _show_facts(self, facts: ConnectionFacts) -> None:
+    async def _show_facts(self, facts: ConnectionFacts) -> None:
+        after_verify = self.query_one("#after-verify")
+        if not after_verify.children:
+            await after_verify.mount_compose(self._after_verify_fields())
         self.query_one("#verified", Static).update(
             f"✓ Verified. CRM: {facts.crm_org_name} ({facts.crm_edition} edition, "
             f"base currency {facts.crm_currency}"
@@ -266,7 +274,7 @@ class ConnectStep(SetupStep):
         self.query_one("#after-verify").display = True
 
     @on(LookupFinished)
-    def _answered(self, event: LookupFinished) -> None:
+    async def _answered(self, event: LookupFinished) -> None:
         event.stop()
         if event.what == "secret-state":
             assert isinstance(event.value, SecretState)
@@ -277,7 +285,7 @@ class ConnectStep(SetupStep):
             assert isinstance(event.value, ConnectionFacts)
             self.draft.facts = event.value
             self.verified_form = self.current_form()
-            self._show_facts(event.value)
+            await self._show_facts(event.value)
             self.query_one("#next", Button).label = "Save and go on  (ctrl+n)"
             self.show_problems([])
             self.query_one("#billing-org", Select).focus()
