@@ -5,6 +5,7 @@ workers that talk to the services on the steps' behalf. Screens live in `screens
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ class ZsyncApp(App[None]):
 
     def on_mount(self) -> None:
         if self.first_screen is None:
+            resume_garbage_collection()  # this start waits for the store anyway
             self._run_start_worker(self._choose_first_screen)
             return
         mounted = self._push_first_screen(self.first_screen)
@@ -88,6 +90,7 @@ class ZsyncApp(App[None]):
         imports would otherwise compete with the first paint for the interpreter."""
         await mounted
         await self.screen.wait_for_refresh()
+        resume_garbage_collection()
         self._run_start_worker(self._warm_up)
 
     def _warm_up(self) -> None:
@@ -221,6 +224,15 @@ class ZsyncApp(App[None]):
         return self.run_worker(
             job, name="sync", group="sync", thread=True, exclusive=True, exit_on_error=False
         )
+
+
+def resume_garbage_collection() -> None:
+    """Turn the collector back on if `zsync` started with it off (cli.py). What start-up
+    allocated lives as long as the App, so it is frozen out of later collections rather than
+    scanned by each of them."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def make_app(

@@ -3,6 +3,7 @@ from the store itself when it cannot, and a clear message when the store is unus
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -104,3 +105,20 @@ async def test_connected_but_not_configured_reopens_setup_from_the_store(
         client_id = again.screen.query_one("#client-id", Input).value
         assert client_id and client_id == first.draft.connection.client_id
         assert again.draft.connected
+
+
+async def test_the_collector_is_back_on_once_the_first_screen_is_painted(
+    isolated_home: Path, memory_keyring: Any
+) -> None:
+    runtime = Runtime.start(str(isolated_home))
+    app = make_app(runtime, ServiceBackend(runtime))
+    gc.disable()  # as `zsync` starts the TUI
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert type(app.screen).__name__ == "ConnectStep"
+            assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()
