@@ -6,6 +6,7 @@ Billing). Take CRM, take Billing, edit the value, or settle every conflict of th
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar, Literal
 
 from textual import on
@@ -16,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Input, Label, Static
 
 from zsync_tui.messages import LookupFailed, LookupFinished
+from zsync_tui.operate_backend import describe_problem
 from zsync_tui.operate_rows import ConflictRow
 from zsync_tui.screens.operate_base import OperateScreen, steady_cursor
 from zsync_tui.widgets.operate_footer import OperateFooter
@@ -88,13 +90,29 @@ class ConflictsScreen(OperateScreen):
         self.reload()
 
     def reload_data(self) -> None:
-        self.reload()
+        """Shown again: read in a worker; the list is rebuilt only if it changed."""
+        self.run_worker(
+            self._read_conflicts(), group="conflicts-read", exclusive=True, exit_on_error=False
+        )
+
+    async def _read_conflicts(self) -> None:
+        try:
+            rows = await asyncio.to_thread(self.backend.conflicts)
+        except Exception as exc:
+            self.tell(describe_problem(exc), problem=True)
+            return
+        if rows != self.rows:
+            self.show_rows(rows)
 
     def reload(self) -> None:
         """Read the open conflicts again (one short query) and keep the cursor near."""
+        self.show_rows(self.backend.conflicts())
+
+    def show_rows(self, rows: list[ConflictRow]) -> None:
+        """List `rows` and show the selected one side by side."""
         table = self.query_one(DataTable)
         row_at = table.cursor_row
-        self.rows = self.backend.conflicts()
+        self.rows = rows
         table.clear()
         for row in self.rows:
             table.add_row(

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Static
 
-from zsync_tui.operate_rows import Health, RunSummary
+from zsync_tui.operate_rows import Budget, Health, RunSummary
 from zsync_tui.operate_runner import (
     OperateRefreshed,
     OperateSyncFinished,
@@ -158,6 +158,9 @@ class DashboardScreen(OperateScreen):
         Binding("o", "go('settings')", "Settings"),
     ]
 
+    _shown_health: tuple[Health, int] | None = None
+    _shown_budget: Budget | None = None
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with VerticalScroll(id="dashboard"):
@@ -185,16 +188,22 @@ class DashboardScreen(OperateScreen):
 
     def on_operate_refreshed(self, event: OperateRefreshed) -> None:
         if event.problem is not None:
+            self._shown_health = None
             self.query_one("#health", Static).update(
                 f"The state could not be read: {event.problem}"
             )
             return
+        # Shown again (or refreshed) with the same figures: leave the panels as they are, so
+        # a screen switch costs no re-layout of the dashboard.
         if event.health is not None:
             panel = self.query_one("#health", Static)
             width = panel.content_size.width or 44  # before the first layout: 80×24's width
-            panel.update(health_table(event.health, width))
-            self.query_one("#run-times", Static).update(runs_text(event.health))
-        if event.budget is not None:
+            if (event.health, width) != self._shown_health:
+                self._shown_health = (event.health, width)
+                panel.update(health_table(event.health, width))
+                self.query_one("#run-times", Static).update(runs_text(event.health))
+        if event.budget is not None and event.budget != self._shown_budget:
+            self._shown_budget = event.budget
             self.query_one(BudgetGauge).show(event.budget)
 
     @on(OperateSyncStarted)

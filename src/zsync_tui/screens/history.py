@@ -3,6 +3,7 @@ their records), and the journal of each write with its values before and after."
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from textual import on
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static
 
+from zsync_tui.operate_backend import describe_problem
 from zsync_tui.operate_rows import RunSummary
 from zsync_tui.screens.operate_base import OperateScreen
 from zsync_tui.widgets.operate_footer import OperateFooter
@@ -64,13 +66,29 @@ class HistoryScreen(OperateScreen):
         yield DataTable(id="detail", cursor_type="row")
         yield OperateFooter()
 
+    def reload_data(self) -> None:
+        """Shown again: read the runs in a worker; the table is rebuilt only if they changed."""
+        self.run_worker(
+            self._read_runs(), group="history-read", exclusive=True, exit_on_error=False
+        )
+
+    async def _read_runs(self) -> None:
+        try:
+            runs = await asyncio.to_thread(self.backend.runs)
+        except Exception as exc:
+            self.tell(describe_problem(exc), problem=True)
+            return
+        if runs != self.runs:
+            self.show_runs(runs)
+
     def on_mount(self) -> None:
         for label, width in RUN_COLUMNS:
             self.query_one("#runs", DataTable).add_column(label, width=width)
-        self.reload_data()
+        self.show_runs(self.backend.runs())
 
-    def reload_data(self) -> None:
-        self.runs = self.backend.runs()
+    def show_runs(self, runs: list[RunSummary]) -> None:
+        """Fill the list with `runs` (newest first) and show the selected one's detail."""
+        self.runs = runs
         table = self.query_one("#runs", DataTable)
         table.clear()
         for run in self.runs:
