@@ -61,6 +61,23 @@ async def test_every_module_direction_and_duplicate_policy_converges(
     assert harness.writes() == writes_before
 
 
+async def test_contact_person_writes_are_known_as_ours_so_no_customer_is_read_again(
+    harness: Any,
+):
+    # Each contact person create moves its customer's updated_time; the next run must take
+    # that time for our own write (list values agree) instead of reading each customer.
+    await harness.configure(module="accounts", duplicates="overwrite")
+    await harness.sync()
+    harness.admin("POST", "clock", {"advance": 5})  # the persons come seconds later
+    await harness.configure(module="accounts_and_contacts", duplicates="overwrite")
+    first = await harness.sync()
+    assert first.created["billing"] > 0, first.as_dict()
+    assert any(link.billing_entity == "contact_person" for link in harness.links())
+    second = await harness.sync()
+    pages = -(-len(harness.world.customers) // 200)
+    assert (second.api_calls["billing"], second.write_calls) == (pages, 0), second.as_dict()
+
+
 async def test_dry_run_writes_nothing_and_predicts_the_run(harness: Any):
     await harness.configure(duplicates="overwrite")
     before = harness.writes()

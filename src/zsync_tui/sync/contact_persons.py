@@ -14,6 +14,7 @@ from zsync_tui.sync.field_defaults import CONTACT_PERSON_PAIRS
 from zsync_tui.sync.ledger import store_link_values
 from zsync_tui.sync.mapping import canonical, values_hash
 from zsync_tui.sync.page_work import PageWork
+from zsync_tui.sync.records import billing_time_mark
 from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ValidationFailed, ZohoError
 
 if TYPE_CHECKING:
@@ -68,15 +69,18 @@ async def sync_contact_person(
         )
         if not run.dry_run:
             work.person_creates.append((record, values, body, parent.billing_id))
+            work.person_parents[parent.billing_id] = parent
         return
     run.emit(
         PlanItem("update_billing", name, "Contacts", crm_id, link.billing_id, "contact person")
     )
     if run.dry_run:
         return
-    await run.billing.update_contact_person(
+    person = await run.billing.update_contact_person(
         link.billing_parent_id or parent.billing_id, link.billing_id, body
     )
+    if (link.billing_parent_id or parent.billing_id) == parent.billing_id:
+        note_own_person_write(run.dirty, parent, person, work)
     link.crm_hash = digest
     store_link_values(link, values, values, values)
     work.changed_links.append(link)
@@ -132,4 +136,26 @@ async def send_person_creates(writer: CrmWriter, work: PageWork) -> None:
         )
         work.new_links.append(new)
         work.intents_done.append((intent_id, "done", person_id, None))
+        parent = work.person_parents.get(parent_id)
+        if parent is not None:
+            note_own_person_write(run.dirty, parent, person, work)
         work.journal.append(("billing", "contact_person", person_id, "create", None, body))
+
+
+def note_own_person_write(
+    dirty: dict[int, Any], parent: RecordLink, person: dict[str, Any], work: PageWork
+) -> None:
+    """Creating or changing a contact person moves its customer's `updated_time`: remember the
+    new time as our own write, so the next run's list does not take it for a Billing edit (and
+    read the customer again). As after any write of ours, the list's values are compared with
+    the stored ones before the time is trusted; an edit of a field the list omits (address,
+    notes) made between this run's list read and our write goes unseen until the customer
+    changes again (the blind spot of every own-write time). A customer with a Billing edit
+    still to merge keeps its old time: that merge reads it anyway."""
+    if parent.id is None or int(parent.id) in dirty or parent.billing_entity != "customer":
+        return
+    mark = billing_time_mark(person.get("updated_time"), ours=True)
+    if mark is None or mark == parent.billing_modified_time:
+        return
+    parent.billing_modified_time = mark
+    work.changed_links.append(parent)
