@@ -3,12 +3,10 @@ id or a Billing customer id each (as `zsync fetch-contact` takes them)."""
 
 from __future__ import annotations
 
-import json
-import sys
-
 import click
 
-from zsync_tui.commands.sync_cmd import EXIT_RECORD_ERRORS, fail, print_report, run_service
+from zsync_tui.commands.operate_cmd import _print as print_outcome
+from zsync_tui.commands.sync_cmd import fail, run_service
 from zsync_tui.connection import ConnectFailed
 from zsync_tui.runtime import Runtime
 from zsync_tui.sync.events import RunReport
@@ -32,12 +30,7 @@ def push(runtime: Runtime, record_ids: tuple[str, ...], as_json: bool) -> None:
     Billing lead); exit 1 when a record failed, 2 when the profile only fetches from CRM."""
     service = SyncService(runtime)
     report: RunReport = run_service(service.push(_link_ids(service, record_ids)))
-    if as_json:
-        click.echo(json.dumps(report.as_dict(with_items=True)))
-    else:
-        print_report(report)
-    if report.errors:
-        sys.exit(EXIT_RECORD_ERRORS)
+    print_outcome(report, as_json)
 
 
 @click.command("unlink")

@@ -65,7 +65,7 @@ async def crm_records_by_id(
             body = await crm.transport.read_json(
                 f"/{module_name(module)}", params={"ids": chunk_ids, "fields": ",".join(chunk)}
             )
-            data = (body or {}).get("data") if isinstance(body, dict) else None
+            data = body.get("data") if isinstance(body, dict) else None
             for record in data or ():
                 if isinstance(record, dict) and record.get("id") is not None:
                     found.setdefault(str(record["id"]), {}).update(record)

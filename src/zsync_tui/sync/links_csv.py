@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -177,13 +178,13 @@ def _against_store(
     session: Session, profile_id: int, row: dict[str, str]
 ) -> tuple[str | None, bool]:
     """(what conflicts with the stored links, whether this very link is stored already)."""
-    by_crm = session.exec(
-        select(RecordLink).where(
-            RecordLink.profile_id == profile_id,
-            RecordLink.crm_module == row["crm_module"],
-            RecordLink.crm_id == row["crm_id"],
-        )
-    ).first()
+
+    def stored(*where: Any) -> RecordLink | None:
+        return session.exec(
+            select(RecordLink).where(RecordLink.profile_id == profile_id, *where)
+        ).first()
+
+    by_crm = stored(RecordLink.crm_module == row["crm_module"], RecordLink.crm_id == row["crm_id"])
     if by_crm is not None:
         if (by_crm.billing_entity, by_crm.billing_id) == (row["billing_entity"], row["billing_id"]):
             return None, True
@@ -191,13 +192,10 @@ def _against_store(
             f"CRM {row['crm_module']} {row['crm_id']} is already linked to Billing "
             f"{by_crm.billing_entity} {by_crm.billing_id}: unlink it first"
         ), False
-    by_billing = session.exec(
-        select(RecordLink).where(
-            RecordLink.profile_id == profile_id,
-            RecordLink.billing_entity == row["billing_entity"],
-            RecordLink.billing_id == row["billing_id"],
-        )
-    ).first()
+    by_billing = stored(
+        RecordLink.billing_entity == row["billing_entity"],
+        RecordLink.billing_id == row["billing_id"],
+    )
     if by_billing is not None:
         return (
             f"Billing {row['billing_entity']} {row['billing_id']} is already linked to CRM "
