@@ -259,3 +259,19 @@ async def test_command_palette_opens_screens(
         assert keys.screen_name(pilot) == "DuplicatesReviewScreen"
         await keys.press(pilot, "escape")
         assert keys.screen_name(pilot) == "DashboardScreen"
+
+
+async def test_a_theme_changed_while_a_screen_hid_reaches_it_when_shown(
+    make_operate_app: Callable[..., ZsyncApp], keys: Any
+) -> None:
+    app = make_operate_app()
+    async with keys.running(app) as pilot:
+        await keys.press(pilot, "d", "escape")  # the duplicates screen is kept, hidden
+        table = app.get_screen("operate-duplicates").query_one(PagedTable)
+        before = table.styles.background
+        app.theme = "textual-light" if app.theme != "textual-light" else "textual-dark"
+        await keys.settle(pilot)
+        assert table.styles.background == before  # hidden screens are not restyled
+        await keys.press(pilot, "d")
+        assert app.screen.query_one(PagedTable) is table
+        assert table.styles.background != before
