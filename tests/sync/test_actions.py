@@ -129,6 +129,7 @@ async def test_push_reports_each_record_that_fails_and_sends_the_rest(harness: A
     assert "was not found" in reasons[deleted.crm_id]
     assert "CRM refused the update: INVALID_DATA" in reasons[refused.crm_id]
     assert fine.crm_id not in reasons
+    assert report.updated["crm"] == 1  # only what CRM took
     assert any("link 999999: no such link" in message for message in report.error_messages)
     assert harness.world.crm["Accounts"].records[fine.crm_id]["Phone"] == "+1 555 0142"
     with harness.runtime.store.read() as session:

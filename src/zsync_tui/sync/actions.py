@@ -129,7 +129,7 @@ class LinkActions(CustomerSync):
         fields = list(dict.fromkeys([*(entry.crm for entry in entries), "Modified_Time"]))
         records = await crm_records_by_id(self.crm, module, [link.crm_id for link in links], fields)
         work = PageWork()
-        pushed: list[tuple[RecordLink, list[str]]] = []
+        pushed: list[tuple[RecordLink, list[str], PlanItem]] = []
         present = [link for link in links if link.crm_id in records]
         for link in links:
             if link.crm_id not in records:
@@ -149,7 +149,7 @@ class LinkActions(CustomerSync):
                 if isinstance(customer, BaseException):
                     raise customer
                 record = records[link.crm_id]
-                pushed.append((link, self._push_one(module, link, entries, record, customer)))
+                pushed.append((link, *self._push_one(module, link, entries, record, customer)))
                 self.tick("writing")
             await self.crm_writer.flush_updates(work)
         except RateLimited:
@@ -158,12 +158,13 @@ class LinkActions(CustomerSync):
         errors = [item for item in self.report.items if item.action == "error"]
         refused = {item.crm_id for item in errors}
         whole_batch = [i.reason or "" for i in errors if (i.reason or "").startswith("CRM update")]
-        for link, agreed in pushed:
+        for link, agreed, outcome in pushed:
             if link.crm_hash is None:
                 # The CRM did not take the update: the link went back to its old state.
                 if link.crm_id not in refused:
                     self._error(link, whole_batch[-1] if whole_batch else "CRM refused the update")
                 continue
+            self.emit(outcome)  # counted once CRM took it
             work.agreed.append((link, agreed))
             work.changed_links.append(link)
         self.commit(work, None, None)
@@ -175,9 +176,9 @@ class LinkActions(CustomerSync):
         entries: list[FieldMapEntry],
         record: dict[str, Any],
         customer: dict[str, Any],
-    ) -> list[str]:
+    ) -> tuple[list[str], PlanItem]:
         """Queue one link's CRM update and store what both sides will hold; the fields that
-        now agree on both sides (their open conflicts close)."""
+        now agree on both sides (their open conflicts close), and what was done."""
         before = snapshot(link)
         crm_now = crm_values(record, entries)
         billing_now = billing_values(customer, entries)
@@ -188,31 +189,26 @@ class LinkActions(CustomerSync):
         override = {k: v for k, v in stored["override"].items() if k not in paths}
         crm_after = crm_now | to_crm
         name = billing_now.get("display_name") or crm_now.get("display_name") or link.crm_id
+        outcome = PlanItem("skip", name, module, link.crm_id, link.billing_id, "CRM already agrees")
         if to_crm:
-            self.emit(
-                PlanItem(
-                    "update_crm",
-                    name,
-                    module,
-                    link.crm_id,
-                    link.billing_id,
-                    "pushed from Billing",
-                    diff(crm_now, to_crm),
-                )
+            outcome = PlanItem(
+                "update_crm",
+                name,
+                module,
+                link.crm_id,
+                link.billing_id,
+                "pushed from Billing",
+                diff(crm_now, to_crm),
             )
             self.crm_writer.queue_update(
                 module, link, crm_payload(to_crm, entries), crm_now, before
-            )
-        else:
-            self.emit(
-                PlanItem("skip", name, module, link.crm_id, link.billing_id, "CRM already agrees")
             )
         link.crm_modified_time = record.get("Modified_Time")
         link.billing_modified_time = billing_time_mark(customer.get("updated_time"), ours=False)
         link.crm_hash = values_hash(crm_after)
         link.billing_hash = values_hash(billing_now)
         store_link_values(link, base, crm_after, billing_now, override)
-        return [p for p in paths if crm_after.get(p) == billing_now.get(p)]
+        return [p for p in paths if crm_after.get(p) == billing_now.get(p)], outcome
 
 
 def unlink_links(ledger: Ledger, link_ids: Sequence[int]) -> int:
