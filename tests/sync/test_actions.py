@@ -322,3 +322,29 @@ async def test_import_refuses_a_row_that_clashes_with_a_stored_link(harness: Any
     missing.write_text("crm_id,billing_id\n1,2\n", encoding="utf-8")
     with pytest.raises(LinksImportError, match="missing columns crm_module"):
         harness.service.import_links(missing)
+
+
+async def test_push_is_refused_for_a_second_billing_org_of_the_same_crm_org(harness: Any):
+    from zsync_tui.store import Profile
+    from zsync_tui.sync.config import IntegrationConfig
+    from zsync_tui.sync.service import SyncService
+
+    crm_org_id = harness.service.profile().crm_org_id
+    with harness.runtime.store.write() as session:
+        session.add(Profile(name="first-org", crm_org_id=crm_org_id, billing_org_id="1"))
+    await harness.connect("second")
+    second = SyncService(harness.runtime, "second", options=harness.options)
+    second.set_enabled(True)
+    await second.save_config(IntegrationConfig(direction="fetch_from_crm", duplicates="clone"))
+    await second.run()
+    with harness.runtime.store.read() as session:
+        link = session.exec(
+            select(RecordLink).where(RecordLink.profile_id == second.profile().id)
+        ).first()
+    assert link is not None
+    # Even set to both ways (as an older configuration could be), the second org never leads.
+    second._store_config(IntegrationConfig(direction="both_ways", duplicates="clone"))
+    writes = harness.writes()
+    with pytest.raises(ConfigError, match="second one linked to the same CRM organization"):
+        await second.push([int(link.id or 0)])
+    assert harness.writes() == writes
