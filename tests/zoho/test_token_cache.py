@@ -76,6 +76,10 @@ async def test_sessions_and_commands_in_a_row_share_one_refresh(
     assert saved["expires_at"] > time.time() + 600
     assert "refresh_token" not in json.dumps(saved)
     assert live.credentials["refresh_token"] not in json.dumps(saved)
+    # The keyring only: no file under the data directory (store, WAL, logs) holds the token.
+    token = saved["access_token"].encode()
+    files = [path for path in runtime.paths.data_dir.parent.rglob("*") if path.is_file()]
+    assert files and not [path for path in files if token in path.read_bytes()]
 
 
 async def test_an_expired_cached_token_is_refreshed_once_and_replaced(
