@@ -4,9 +4,6 @@
 Screens call this only from the App's thread workers for anything that reaches Zoho (every
 method that may block on the wire says so); store reads are short and may run anywhere. No
 textual here, and nothing below reaches httpx except through the services.
-
-Where the engine does not offer an operation yet, the method raises `NotAvailable` naming the
-service call it needs, so the screen can say so instead of pretending.
 """
 
 from __future__ import annotations
@@ -56,27 +53,17 @@ CRM_DAILY_CREDITS = 5_000
 LINK_COLUMNS = ("crm_module", "crm_id", "billing_entity", "billing_id", "origin", "state")
 
 
-class NotAvailable(RuntimeError):
-    """The engine this build ships does not offer the operation yet."""
-
-
-def _missing(what: str, call: str, issue: int) -> NotAvailable:
-    return NotAvailable(
-        f"{what} is not available in this build: it needs {call} (issue {issue}); "
-        f"use the command line or update zsync"
-    )
-
-
 def describe_problem(exc: BaseException) -> str:
     """One sentence for the user, with what to do next, from any failure of a service call."""
     from zsync_tui.connection import ConnectFailed
     from zsync_tui.sync.config import ConfigError
     from zsync_tui.sync.deals.links import LinkRefused
     from zsync_tui.sync.deals.simulate import SimulationRefused
+    from zsync_tui.sync.links_csv import LinksImportError
     from zsync_tui.sync.service import ConflictNotOpen, SyncDisabled
 
     told = (
-        NotAvailable,
+        LinksImportError,
         ConnectFailed,
         SyncDisabled,
         ConflictNotOpen,
@@ -123,15 +110,6 @@ class OperateBackend:
             profile = self.service.profile()
             self._queries = StoreQueries(self.runtime.store, int(profile.id or 0))
         return self._queries
-
-    def _engine_call(self, name: str, what: str, *args: Any, **kwargs: Any) -> Any:
-        method = getattr(self.service, name, None)
-        if method is None:
-            raise _missing(what, f"SyncService.{name}", 5)
-        result = method(*args, **kwargs)
-        if asyncio.iscoroutine(result):
-            return _run(result)
-        return result
 
     def _deal_service(self) -> DealService:
         from zsync_tui.sync.deals.service import DealService
@@ -255,9 +233,7 @@ class OperateBackend:
 
     def fetch_one(self, record_id: str) -> RunReport:
         """Pull one record (a CRM id or a Billing customer id) from CRM now."""
-        report: RunReport = self._engine_call(
-            "fetch_one", "Fetching one contact from CRM", record_id
-        )
+        report: RunReport = _run(self.service.fetch_one(record_id))
         return report
 
     # -- conflicts -------------------------------------------------------------------------
@@ -348,13 +324,12 @@ class OperateBackend:
 
     def push(self, link_ids: list[int]) -> RunReport:
         """Send these customers' Billing values to CRM now (blocks on the wire)."""
-        report: RunReport = self._engine_call("push", "Pushing customers to CRM", link_ids)
+        report: RunReport = _run(self.service.push(link_ids))
         return report
 
     def unlink(self, link_ids: list[int]) -> int:
         """Forget these links (the records stay on both sides)."""
-        count: int = self._engine_call("unlink", "Unlinking customers", link_ids)
-        return count
+        return self.service.unlink(link_ids)
 
     def fetch_many(self, rows: list[CustomerRow]) -> list[str]:
         """Fetch each customer from CRM; the problems, one line per record that failed."""
@@ -370,12 +345,12 @@ class OperateBackend:
     def search_crm(self, text: str) -> list[dict[str, Any]]:
         """CRM records matching `text` (contacts by name in contacts mode, else accounts by
         name with their contacts); each says whether it is `linked` already (blocks)."""
-        found: list[dict[str, Any]] = self._engine_call("crm_search", "Searching CRM", text)
+        found: list[dict[str, Any]] = _run(self.service.crm_search(text))
         return found
 
     def import_crm(self, crm_id: str) -> RunReport:
         """Bring one CRM record into Billing now and link it (the duplicate rules apply)."""
-        report: RunReport = self._engine_call("crm_import", "Importing a CRM record", crm_id)
+        report: RunReport = _run(self.service.crm_import(crm_id))
         return report
 
     # -- deals -----------------------------------------------------------------------------
@@ -433,9 +408,9 @@ class OperateBackend:
         return write_links_csv(self.runtime.store, self.queries.profile_id, path, LINK_COLUMNS)
 
     def import_links(self, path: Path) -> int:
-        """Read links back from a CSV file made by `export_links`; how many were added."""
-        count: int = self._engine_call("import_links", "Importing links", path)
-        return count
+        """Read links back from a CSV file made by `export_links`, all or nothing
+        (`LinksImportError` names each bad row); how many were added."""
+        return self.service.import_links(path)
 
 
 def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
