@@ -152,6 +152,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
     frames: list[float] = []
     samples: list[float] = []
     by_key: dict[str, list[float]] = {}
+    timeline: list[tuple[float, str, float]] = []
     async with app.run_test(size=(80, 24)) as pilot:
         display = app._display
 
@@ -184,6 +185,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
                 continue
             samples.append(sample)
             by_key.setdefault(key, []).append(sample)
+            timeline.append((round(time.perf_counter() - started, 2), key, round(sample, 1)))
             if index % 25 == 24:
                 done = runner.state.last_progress.done if runner.state.last_progress else 0
                 note(
@@ -206,6 +208,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
             "max": round(samples[-1], 1),
         },
         "median_ms_by_key": {k: round(statistics.median(v), 1) for k, v in by_key.items()},
+        "slowest": sorted(timeline, key=lambda t: -t[2])[:8],  # (s into the keys, key, ms)
         "target_p95_ms": TARGET_P95_MS,
         "ok": p95 <= TARGET_P95_MS and still_running,
         "sync_still_running_at_end": still_running,

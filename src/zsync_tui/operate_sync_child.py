@@ -40,7 +40,9 @@ if __name__ == "__main__":
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import contextlib  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import time  # noqa: E402
 from dataclasses import asdict, fields  # noqa: E402
 from datetime import datetime  # noqa: E402
@@ -49,6 +51,7 @@ from zsync_tui.sync.events import PlanItem, RunReport, SyncProgress  # noqa: E40
 
 EXIT_OK, EXIT_RECORD_ERRORS, EXIT_SETUP, EXIT_BUDGET, EXIT_UNEXPECTED = 0, 1, 2, 3, 4
 PROGRESS_INTERVAL_S = 0.25
+CHILD_NICENESS = 10
 #: The ZohoOptions that cross to the child (plain numbers; no transport, no budget objects).
 OPTION_FIELDS = (
     "crm_edition",
@@ -158,6 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--options", default=None, help="ZohoOptions numbers, as JSON")
     parser.add_argument("--stop-on-stdin-close", action="store_true")
     args = parser.parse_args(argv)
+    # The sync is background work and waits on the network most of the time: on a busy
+    # machine the screen the admin is using gets the CPU first.
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(CHILD_NICENESS)
     if args.stop_on_stdin_close:
         threading.Thread(target=_watch_stdin, name="stdin-watch", daemon=True).start()
 

@@ -26,17 +26,21 @@ class OperateFooter(Footer):
             for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
         )
 
+    _rebuild_pending = False
+
     def compose(self) -> ComposeResult:
         if self._bindings_ready:
             self._composed_for = self._shown_bindings()
+            self._rebuild_pending = False
         yield from super().compose()
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        if (
-            self._composed_for is not None
-            and self.is_attached
-            and screen is self.screen
-            and self._shown_bindings() == self._composed_for
-        ):
-            return
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            # A rebuild already waiting reads the bindings when it runs, so one is enough (a
+            # screen's first show changed them several times in one frame).
+            if self._rebuild_pending:
+                return
+            if self._composed_for is not None and self._shown_bindings() == self._composed_for:
+                return
+            self._rebuild_pending = True
         super().bindings_changed(screen)
