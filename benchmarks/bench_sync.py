@@ -10,10 +10,10 @@ Scenarios (sizes scale with --scale, 1.0 = the issue's numbers):
   CPU or memory is counted. The engine's process CPU still holds the HTTP client's share
   (httpx, JSON decoding, the Zoho clients): a CPU-time signal (ITIMER_PROF, every 1 ms of
   CPU) samples the stack of the main thread, where the engine runs: client (any frame of
-  httpx, httpcore, h11, anyio or zsync_tui.zoho), loop (asyncio's selector and scheduling
-  with no task running) or engine (the rest: the sync code, the store, SQLite). Engine CPU =
-  the main thread's CPU time x the engine's share of the samples. Waiting (an fsync, a
-  socket) uses no CPU and is never sampled.
+  httpx, httpcore, h11, anyio or zsync_tui.zoho), engine (any other zsync frame: the sync
+  code, the store, SQLite under them) or loop (neither: asyncio's selector, I/O callbacks and
+  scheduling). Engine CPU = the main thread's CPU time x the engine's share of the samples.
+  Waiting (an fsync, a socket) uses no CPU and is never sampled.
 - idle: the next run with nothing changed, then one more: calls and writes.
 - capped (--capped): Billing capped at 600 calls a minute with 50 ms latency: the write rate
   against the cap and the share of calls answered 429.
@@ -43,7 +43,6 @@ import keyring
 import keyring.backend
 
 CLIENT_PARTS = ("/httpx/", "/httpcore/", "/h11/", "/anyio/", "/zsync_tui/zoho/")
-LOOP_CALLS = frozenset({"select", "poll", "epoll", "_run_once"})
 
 
 class _MemoryKeyring(keyring.backend.KeyringBackend):
@@ -132,13 +131,16 @@ class CpuSampler:
 
 
 def _kind(frame: Any) -> str:
-    if frame.f_code.co_name in LOOP_CALLS or "selectors.py" in frame.f_code.co_filename:
-        return "loop"
+    """client: any frame of the HTTP stack; engine: any other zsync frame (the sync code, the
+    store and SQLite under it); loop: neither (asyncio's selector, callbacks and scheduling)."""
+    ours = False
     while frame is not None:
-        if any(part in frame.f_code.co_filename for part in CLIENT_PARTS):
+        filename = frame.f_code.co_filename
+        if any(part in filename for part in CLIENT_PARTS):
             return "client"
+        ours = ours or "/zsync_tui/" in filename
         frame = frame.f_back
-    return "engine"
+    return "engine" if ours else "loop"
 
 
 async def _connect(runtime: Any, sandbox: SandboxProcess, options: Any) -> None:

@@ -1,5 +1,6 @@
 """The local state store: SQLModel tables in one SQLite file."""
 
+from zsync_tui.store import bulk
 from zsync_tui.store.database import Store, StoreError
 from zsync_tui.store.models import (
     Conflict,
@@ -32,5 +33,6 @@ __all__ = [
     "StoreError",
     "SyncCursor",
     "SyncRun",
+    "bulk",
     "new_record_link",
 ]

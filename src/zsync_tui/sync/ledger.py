@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete
+from sqlalchemy import select as sqlalchemy_select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,28 +30,16 @@ from zsync_tui.store import (
     RecordLink,
     Store,
     SyncCursor,
+    bulk,
+    new_record_link,
 )
 from zsync_tui.sync.mapping import Values
 
 _LINKS = RecordLink.__table__  # type: ignore[attr-defined]
 _LINK_COLUMNS = tuple(name for name in _LINKS.c.keys() if name != "id")
-_UPDATE_LINK = (
-    update(_LINKS)
-    .where(_LINKS.c.id == bindparam("key"))
-    .values({name: bindparam(f"new_{name}") for name in _LINK_COLUMNS})
-)
 _INTENTS = OutboxIntent.__table__  # type: ignore[attr-defined]
-_FINISH_INTENT = (
-    update(_INTENTS)
-    .where(_INTENTS.c.id == bindparam("key"))
-    .values(
-        state=bindparam("new_state"),
-        remote_id=bindparam("remote"),
-        error=bindparam("failure"),
-        updated_at=bindparam("now"),
-    )
-)
 _JOURNAL = JournalEntry.__table__  # type: ignore[attr-defined]
+_STAMP = bulk.datetime_converter()
 _ISSUES = RecordIssue.__table__  # type: ignore[attr-defined]
 _CURSORS = SyncCursor.__table__  # type: ignore[attr-defined]
 _UPSERT_CURSOR = sqlite_insert(_CURSORS).on_conflict_do_update(
@@ -123,13 +112,14 @@ class Ledger:
         wanted = list(ids)
         if not wanted:
             return []
-        return list(
-            session.exec(
-                select(RecordLink).where(
-                    RecordLink.profile_id == self.profile_id, of_kind, id_column.in_(wanted)
-                )
-            ).all()
+        # Read as plain rows and built by `new_record_link`: a page's links without the ORM's
+        # identity map (they are written back by `save_links`, never through a session).
+        rows = session.execute(
+            sqlalchemy_select(_LINKS).where(
+                _LINKS.c.profile_id == self.profile_id, of_kind, id_column.in_(wanted)
+            )
         )
+        return [new_record_link(**row._mapping) for row in rows]
 
     def links_by_crm(
         self, session: Session, module: str, ids: Iterable[str]
@@ -148,37 +138,33 @@ class Ledger:
         return {row.billing_id: row for row in rows}
 
     def save_links(self, session: Session, links: Iterable[RecordLink]) -> None:
-        """Write links in two statements: new ones inserted (their ids set from RETURNING),
-        known ones updated by id. Core statements: no unit of work, no identity map."""
+        """Write links in two statements: new ones inserted (and given their ids), known ones
+        updated by id (see `store.bulk`)."""
         now = now_utc()
         fresh: list[RecordLink] = []
-        known: dict[int, RecordLink] = {}
+        known: list[RecordLink] = []
         seen: set[int] = set()
         for link in links:
             if id(link) in seen:
                 continue
             seen.add(id(link))
             link.last_synced_at = now
-            if link.id is None:
-                fresh.append(link)
-            else:
-                known[int(link.id)] = link
-        if fresh:
-            table = _LINKS
-            result = session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                [{name: getattr(link, name) for name in _LINK_COLUMNS} for link in fresh],
-            )
-            for link, row in zip(fresh, result, strict=True):
-                link.id = int(row[0])
-        if known:
-            session.execute(
-                _UPDATE_LINK,
-                [
-                    {"key": key, **{f"new_{n}": getattr(link, n) for n in _LINK_COLUMNS}}
-                    for key, link in known.items()
-                ],
-            )
+            (known if link.id is not None else fresh).append(link)
+        names = bulk.column_names(_LINKS)
+        ids = bulk.insert_rows(
+            session, _LINKS, [{name: getattr(link, name) for name in names} for link in fresh]
+        )
+        for link, link_id in zip(fresh, ids, strict=True):
+            link.id = link_id
+        bulk.update_rows(
+            session,
+            _LINKS,
+            names,
+            [
+                [*bulk.update_values(_LINKS, {n: getattr(link, n) for n in names}), link.id]
+                for link in known
+            ],
+        )
 
     def link_by_id(self, session: Session, link_id: int) -> RecordLink | None:
         link = session.get(RecordLink, link_id)
@@ -228,13 +214,8 @@ class Ledger:
             }
             for key, payload in items
         ]
-        table = _INTENTS
         with self.store.write() as session:
-            # One multi-row INSERT ... RETURNING; ids come back in the order of `items`.
-            result = session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            )
-            return [int(row[0]) for row in result]
+            return bulk.insert_rows(session, _INTENTS, rows)
 
     def pending_intents(self) -> list[OutboxIntent]:
         with self.store.read() as session:
@@ -270,13 +251,12 @@ class Ledger:
         """Settle many intents in one statement (by primary key)."""
         if not done:
             return
-        now = now_utc()
-        session.execute(
-            _FINISH_INTENT,
-            [
-                {"key": i, "new_state": state, "remote": remote, "failure": error, "now": now}
-                for i, state, remote, error in done
-            ],
+        now = _STAMP(now_utc())
+        bulk.update_rows(
+            session,
+            _INTENTS,
+            ("state", "remote_id", "error", "updated_at"),
+            [(state, remote, error, now, i) for i, state, remote, error in done],
         )
 
     # -- journal, conflicts, duplicates ----------------------------------------------------
@@ -291,8 +271,9 @@ class Ledger:
         if not entries:
             return
         now = now_utc()
-        session.execute(
-            insert(_JOURNAL),
+        bulk.insert_rows(
+            session,
+            _JOURNAL,
             [
                 {
                     "profile_id": self.profile_id,

@@ -7,9 +7,10 @@ with empty and missing both meaning None. Lookups (`{"id", "name"}`) compare by 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import orjson
 
 from zsync_tui.sync.config import FieldMapEntry
 from zsync_tui.sync.field_defaults import CUSTOM_FIELD_PREFIX
@@ -99,8 +100,9 @@ def crm_payload(
 
 def values_hash(values: Mapping[str, str | None]) -> str:
     """A short stable digest of mapped values: equal values, equal hash, whatever the order."""
-    encoded = json.dumps(sorted(values.items()), ensure_ascii=False, separators=(",", ":"))
-    return hashlib.blake2b(encoded.encode("utf-8"), digest_size=12).hexdigest()
+    # orjson writes the same bytes as json.dumps(..., ensure_ascii=False, separators=(",", ":"))
+    # for these [str, str | None] pairs (stored hashes stay valid), several times faster.
+    return hashlib.blake2b(orjson.dumps(sorted(values.items())), digest_size=12).hexdigest()
 
 
 def diff(
