@@ -36,6 +36,27 @@ async def test_connect_lists_every_missing_field(
             assert field in found
 
 
+async def test_the_custom_data_centre_asks_for_its_urls(
+    make_demo_app: Callable[..., ZsyncApp], flow: Any
+) -> None:
+    app = make_demo_app(prefill=False)
+    async with app.run_test(size=flow.size) as pilot:
+        await flow.settle(pilot)
+        screen = app.screen
+        assert not screen.query("#accounts-url")  # not asked for the usual data centres
+        screen.query_one("#data-centre", Select).value = "custom"
+        await flow.settle(pilot)
+        assert screen.query_one("#custom-urls").display
+        screen.query_one("#accounts-url", Input).value = "accounts.example"
+        await flow.next(pilot)
+        found = flow.problems(app)
+        assert "Accounts URL: give an http(s) URL for the custom data centre." in found
+        assert "API domain: give an http(s) URL for the custom data centre." in found
+        screen.query_one("#data-centre", Select).value = "eu"
+        await flow.settle(pilot)
+        assert not screen.query_one("#custom-urls").display
+
+
 async def test_connect_with_a_wrong_secret_says_verifying_failed(
     make_demo_app: Callable[..., ZsyncApp], flow: Any
 ) -> None:

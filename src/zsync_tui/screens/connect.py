@@ -62,15 +62,11 @@ class ConnectStep(SetupStep):
                 id="data-centre",
                 compact=True,
             )
+        # Asked for the custom data centre only: mounted when it is chosen, so the first
+        # paint of the usual case does without them.
         with Vertical(id="custom-urls"):
-            with Horizontal(classes="field-row"):
-                yield Label("Accounts URL", classes="field-label")
-                yield Input(
-                    form.accounts_url, placeholder="https://…", id="accounts-url", compact=True
-                )
-            with Horizontal(classes="field-row"):
-                yield Label("API domain", classes="field-label")
-                yield Input(form.api_domain, placeholder="https://…", id="api-domain", compact=True)
+            if form.data_centre == "custom":
+                yield from self._custom_url_fields()
         with Horizontal(classes="field-row"):
             yield Label("Client ID", classes="field-label")
             yield Input(form.client_id, placeholder="1000.XXXXXXXX", id="client-id", compact=True)
@@ -99,6 +95,15 @@ class ConnectStep(SetupStep):
         # Filled once the credentials are verified: the first paint does without its widgets.
         yield Vertical(id="after-verify")
         yield Static(SHARED_WITH_CRM, classes="note")
+
+    def _custom_url_fields(self) -> ComposeResult:
+        form = self.draft.connection
+        with Horizontal(classes="field-row"):
+            yield Label("Accounts URL", classes="field-label")
+            yield Input(form.accounts_url, placeholder="https://…", id="accounts-url", compact=True)
+        with Horizontal(classes="field-row"):
+            yield Label("API domain", classes="field-label")
+            yield Input(form.api_domain, placeholder="https://…", id="api-domain", compact=True)
 
     def _after_verify_fields(self) -> ComposeResult:
         yield Static("", id="verified", classes="success")
@@ -134,18 +139,26 @@ class ConnectStep(SetupStep):
         kind = self.query_one("#token-kind", RadioSet).pressed_button
         return ConnectionForm(
             data_centre=str(self.query_one("#data-centre", Select).value),
-            accounts_url=self.query_one("#accounts-url", Input).value.strip(),
-            api_domain=self.query_one("#api-domain", Input).value.strip(),
+            accounts_url=self._typed("#accounts-url"),
+            api_domain=self._typed("#api-domain"),
             client_id=self.query_one("#client-id", Input).value.strip(),
             client_secret=self.query_one("#client-secret", Input).value.strip(),
             token_kind="grant_code" if kind and kind.id == "grant_code" else "refresh_token",
             token=self.query_one("#token", Input).value.strip(),
         )
 
+    def _typed(self, selector: str) -> str:
+        """What a field holds; "" for a field not mounted (the custom data centre's URLs)."""
+        fields = self.query(selector).results(Input)
+        return next((field.value.strip() for field in fields), "")
+
     @on(Select.Changed, "#data-centre")
     def _show_custom_urls(self) -> None:
         custom = self.query_one("#data-centre", Select).value == "custom"
-        self.query_one("#custom-urls").display = custom
+        urls = self.query_one("#custom-urls")
+        if custom and not urls.children:
+            urls.mount_compose(self._custom_url_fields())
+        urls.display = custom
 
     @on(Input.Changed)
     @on(RadioSet.Changed, "#token-kind")
