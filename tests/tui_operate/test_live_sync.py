@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlmodel import func, select
 from textual.widgets import DataTable
 
+from zsync_tui.app import UiOptions, make_app
 from zsync_tui.connection import open_clients
+from zsync_tui.operate_backend import OperateBackend
+from zsync_tui.operate_runner import install_runner
+from zsync_tui.setup_services import ServiceBackend
 from zsync_tui.store import DealLink, RecordLink, SyncRun
 from zsync_tui.sync.service import SyncService
 from zsync_tui.widgets.paged_table import PagedTable
 from zsync_tui.widgets.progress_panel import ProgressPanel
+
+DETERMINISTIC = UiOptions(cursor_blink=False, animations=False)
 
 
 def count(live: Any, model: Any) -> int:
@@ -20,7 +27,13 @@ def count(live: Any, model: Any) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-async def test_sync_now_runs_live_and_updates_health(live: Any, keys: Any) -> None:
+async def test_sync_now_runs_live_and_updates_health(
+    live: Any, keys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def not_here(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the sync ran in the TUI's process")
+
+    monkeypatch.setattr(SyncService, "run", not_here)  # the child process has its own
     app = live.app()
     seen: list[tuple[str, int]] = []
     async with keys.running(app) as pilot:
@@ -55,6 +68,17 @@ async def test_dry_run_lists_the_plan_and_writes_nothing(live: Any, keys: Any) -
         assert keys.screen_name(pilot) == "DashboardScreen"
     assert count(live, RecordLink) == 0 and count(live, SyncRun) == 0
     assert live.world.crm["Accounts"].records  # the sandbox still has its seed
+
+
+async def test_a_sync_kept_in_process_still_runs_live(live: Any, keys: Any) -> None:
+    """Client options that cannot cross to a process keep the sync on a thread here."""
+    app = make_app(live.runtime, ServiceBackend(live.runtime), DETERMINISTIC)
+    install_runner(app, OperateBackend(live.runtime), periodic=False, sync_in_child=False)
+    async with keys.running(app) as pilot:
+        await keys.press(pilot, "y")
+        assert keys.screen_name(pilot) == "DryRunScreen"
+        assert "create in billing" in keys.text(pilot)
+    assert count(live, RecordLink) == 0 and count(live, SyncRun) == 0
 
 
 async def test_cancel_stops_a_running_sync(slow_live: Any, keys: Any) -> None:
