@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import keyring
@@ -53,6 +55,31 @@ class ProcessKeyring(keyring.backend.KeyringBackend):
 
     def delete_password(self, service: str, username: str) -> None:
         self.entries.pop((service, username), None)
+
+
+@dataclass
+class FullCollections:
+    """The garbage collector's full (oldest-generation) passes in this process, in ms."""
+
+    pauses_ms: list[float] = field(default_factory=list)
+    callback: Any = None
+
+
+def watch_full_collections() -> FullCollections:
+    watched = FullCollections()
+    began = [0.0]
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            watched.pauses_ms.append(round((time.perf_counter() - began[0]) * 1000, 1))
+
+    watched.callback = callback
+    gc.callbacks.append(callback)
+    return watched
 
 
 def note(text: str) -> None:
@@ -174,6 +201,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
         if not runner.state.running or runner.state.last_progress is None:
             raise SystemExit("the sync ended before the keys started: see the log")
         note(f"sync at {runner.state.last_progress.done} records: keys start")
+        collections = watch_full_collections()
         started = time.perf_counter()
         done_at_start = runner.state.last_progress.done
         for index in range(key_count):
@@ -192,6 +220,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
                     f"{index + 1} keys, median {statistics.median(samples):.0f} ms, sync at {done}"
                 )
         window = time.perf_counter() - started
+        gc.callbacks.remove(collections.callback)
         progress = runner.state.last_progress
         still_running = runner.state.running
         runner.cancel_sync()
@@ -209,6 +238,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
         },
         "median_ms_by_key": {k: round(statistics.median(v), 1) for k, v in by_key.items()},
         "slowest": sorted(timeline, key=lambda t: -t[2])[:8],  # (s into the keys, key, ms)
+        "full_gc_pauses_ms": collections.pauses_ms,
         "target_p95_ms": TARGET_P95_MS,
         "ok": p95 <= TARGET_P95_MS and still_running,
         "sync_still_running_at_end": still_running,
