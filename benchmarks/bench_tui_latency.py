@@ -138,6 +138,7 @@ async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> f
     on another thread keeps the process busy, which would measure the sync, not the UI."""
     from textual import events
 
+    screen_before, view_before = app.screen, still_view(app)  # before the clock starts
     sent = time.perf_counter()
     event = events.Key(key, key if len(key) == 1 else None)
     event.set_sender(app)
@@ -154,9 +155,21 @@ async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> f
         seen_frame = bool(frames) and frames[-1] >= after
         if app.screen._message_queue.empty() and app._message_queue.empty():
             break
-    if not seen_frame:
-        return None  # the key changed nothing on screen (e.g. up at the top)
+    if not seen_frame or (screen_before is app.screen and still_view(app) == view_before):
+        # The key changed nothing on screen (e.g. up at the top): the frame that came is the
+        # live progress panel's own repaint, which the key did not cause.
+        return None
     return (min(frames[-1], deadline) - sent) * 1000
+
+
+def still_view(app: Any) -> list[str]:
+    """What the screen shows, less the live progress panel (it repaints by itself)."""
+    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+    for panel in app.screen.query("#progress"):
+        region = panel.region
+        for row in range(region.y, min(region.bottom, len(lines))):
+            lines[row] = ""
+    return lines
 
 
 async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str, Any]:
@@ -180,6 +193,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
     samples: list[float] = []
     by_key: dict[str, list[float]] = {}
     timeline: list[tuple[float, str, float]] = []
+    skipped: dict[str, int] = {}  # keys that changed nothing on screen, by key
     async with app.run_test(size=(80, 24)) as pilot:
         display = app._display
 
@@ -210,6 +224,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
             key = WALK[index % len(WALK)]
             sample = await press_and_wait_for_frame(app, key, frames)
             if sample is None:
+                skipped[key] = skipped.get(key, 0) + 1
                 continue
             samples.append(sample)
             by_key.setdefault(key, []).append(sample)
@@ -237,6 +252,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
             "max": round(samples[-1], 1),
         },
         "median_ms_by_key": {k: round(statistics.median(v), 1) for k, v in by_key.items()},
+        "keys_without_effect": skipped,
         "slowest": sorted(timeline, key=lambda t: -t[2])[:8],  # (s into the keys, key, ms)
         "full_gc_pauses_ms": collections.pauses_ms,
         "target_p95_ms": TARGET_P95_MS,
