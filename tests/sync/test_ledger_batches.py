@@ -79,3 +79,15 @@ def test_a_cursor_is_created_then_moved(world: Any):
     with ledger.store.write() as session:
         ledger.set_cursor(session, "crm:Accounts", "2026-01-02T00:00:00+00:00")
     assert ledger.cursor("crm:Accounts") == "2026-01-02T00:00:00+00:00"
+
+
+def test_a_link_changed_through_a_session_is_still_tracked_and_saved(world: Any):
+    ledger = world.ledger
+    with ledger.store.write() as session:
+        ledger.save_links(session, [_link(world, "1")])
+    with ledger.store.write() as session:
+        link = session.exec(select(RecordLink)).one()
+        link.crm_hash, link.state = "moved", "crm_deleted"
+    with ledger.store.read() as session:
+        again = session.exec(select(RecordLink)).one()
+    assert (again.crm_hash, again.state) == ("moved", "crm_deleted")

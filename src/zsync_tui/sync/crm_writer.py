@@ -18,7 +18,7 @@ from zsync_tui.sync.config import FieldMapEntry
 from zsync_tui.sync.crashpoints import checkpoint
 from zsync_tui.sync.duplicates import DuplicateScore, Party
 from zsync_tui.sync.events import PlanItem
-from zsync_tui.sync.ledger import store_link_values
+from zsync_tui.sync.ledger import values_json
 from zsync_tui.sync.linked import LinkSnapshot, restore
 from zsync_tui.sync.mapping import (
     Values,
@@ -179,8 +179,8 @@ class CrmWriter:
             billing_modified_time=billing_time_mark(
                 (customer or {}).get("updated_time"), ours=True
             ),
+            last_values_json=values_json(dict(crm_now), dict(crm_now), dict(billing_now)),
         )
-        store_link_values(link, dict(crm_now), dict(crm_now), dict(billing_now))
         return link
 
     def pending_billing_creates(self) -> list[OutboxIntent]:

@@ -86,10 +86,15 @@ def store_link_values(
     link: RecordLink, base: Values, crm: Values, billing: Values, override: Values | None = None
 ) -> None:
     """Store the values of a sync; `override` holds an admin's choice for the next run."""
+    link.last_values_json = values_json(base, crm, billing, override)
+
+
+def values_json(base: Values, crm: Values, billing: Values, override: Values | None = None) -> str:
+    """What `store_link_values` stores, for a link still to be built."""
     data: dict[str, Values] = {"base": base, "crm": crm, "billing": billing}
     if override:
         data["override"] = override
-    link.last_values_json = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
 
 
 class Ledger:
