@@ -60,9 +60,11 @@ def describe_problem(exc: BaseException) -> str:
     from zsync_tui.sync.deals.links import LinkRefused
     from zsync_tui.sync.deals.simulate import SimulationRefused
     from zsync_tui.sync.links_csv import LinksImportError
+    from zsync_tui.sync.run_lock import RunLocked
     from zsync_tui.sync.service import ConflictNotOpen, SyncDisabled
 
     told = (
+        RunLocked,
         LinksImportError,
         ConnectFailed,
         SyncDisabled,

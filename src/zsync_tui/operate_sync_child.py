@@ -10,7 +10,8 @@ its own store connection) and tells the App what it does as JSON lines on stdout
     {"report": {...}}        `RunReport.as_dict()`, last
     {"problem": "..."}       what went wrong and what to do next, when no report could be made
 
-Exit codes are those of `zsync sync`: 0 ok, 1 record errors, 2 setup, 3 budget spent.
+Exit codes are those of `zsync sync`: 0 ok, 1 record errors, 2 setup, 3 budget spent, 75 another
+process is writing to the profile (the "problem" line names it).
 SIGTERM, or (with `--stop-on-stdin-close`) the App closing our stdin, stops the run after its
 current page (the engine records the run as cancelled); the engine is crash-safe if the
 process is killed instead.
@@ -50,6 +51,7 @@ from datetime import datetime  # noqa: E402
 from zsync_tui.sync.events import PlanItem, RunReport, SyncProgress  # noqa: E402
 
 EXIT_OK, EXIT_RECORD_ERRORS, EXIT_SETUP, EXIT_BUDGET, EXIT_UNEXPECTED = 0, 1, 2, 3, 4
+EXIT_BUSY = 75  # another process writes to the profile (`zsync sync`'s exit 75)
 PROGRESS_INTERVAL_S = 0.25
 CHILD_NICENESS = 10
 #: The ZohoOptions that cross to the child (plain numbers; no transport, no budget objects).
@@ -201,9 +203,12 @@ def _exit_code_of(exc: BaseException) -> int:
     """`zsync sync`'s exit code for a failure that left no report."""
     from zsync_tui.connection import ConnectFailed
     from zsync_tui.sync.config import ConfigError
+    from zsync_tui.sync.run_lock import RunLocked
     from zsync_tui.sync.service import SyncDisabled
     from zsync_tui.zoho.errors import RateLimited, ZohoError
 
+    if isinstance(exc, RunLocked):
+        return EXIT_BUSY
     if isinstance(exc, RateLimited):
         return EXIT_BUDGET
     if isinstance(exc, ConfigError | ConnectFailed | SyncDisabled | ZohoError):

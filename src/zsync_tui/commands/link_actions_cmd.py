@@ -6,10 +6,11 @@ from __future__ import annotations
 import click
 
 from zsync_tui.commands.operate_cmd import _print as print_outcome
-from zsync_tui.commands.sync_cmd import fail, run_service
+from zsync_tui.commands.sync_cmd import EXIT_BUSY, fail, run_service
 from zsync_tui.connection import ConnectFailed
 from zsync_tui.runtime import Runtime
 from zsync_tui.sync.events import RunReport
+from zsync_tui.sync.run_lock import RunLocked
 from zsync_tui.sync.service import SyncService
 
 
@@ -40,5 +41,9 @@ def unlink(runtime: Runtime, record_ids: tuple[str, ...]) -> None:
     """Forget these links; both records stay. The next syncs neither link them again nor copy
     them, until `zsync links import` links the pair again."""
     service = SyncService(runtime)
-    count = service.unlink(_link_ids(service, record_ids))
+    try:
+        count = service.unlink(_link_ids(service, record_ids))
+    except RunLocked as exc:
+        fail(str(exc), EXIT_BUSY)
+        return
     click.echo(f"{count} links forgotten; the records stay in CRM and in Billing")

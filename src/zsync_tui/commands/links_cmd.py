@@ -67,11 +67,19 @@ def links_export(runtime: Runtime, file: Path) -> None:
 def links_import(runtime: Runtime, file: Path) -> None:
     """Read links from FILE.csv, all or nothing; the next sync compares both sides of each new
     link as a first link. A pair unlinked earlier is linked again."""
+    from zsync_tui.commands.sync_cmd import EXIT_BUSY
+    from zsync_tui.sync.run_lock import RunLocked
+
     try:
-        done = import_links_csv(runtime.store, _profile_id(runtime), file)
+        # Under the run lock: a run must not save a page around links appearing under it.
+        with SyncService(runtime).writing("links import"):
+            done = import_links_csv(runtime.store, _profile_id(runtime), file)
     except LinksImportError as exc:
         click.echo(f"zsync: {exc}", err=True)
         sys.exit(2)
+    except RunLocked as exc:
+        click.echo(f"zsync: {exc}", err=True)
+        sys.exit(EXIT_BUSY)
     click.echo(
         f"{done.added} links imported, {done.kept} already present; run `zsync sync --full` next"
     )

@@ -18,6 +18,7 @@ from zsync_tui.sync.config import ConfigError
 from zsync_tui.sync.deals.service import DealService
 from zsync_tui.sync.deals.watcher import PollReport
 from zsync_tui.sync.events import RunReport
+from zsync_tui.sync.run_lock import RunLocked
 from zsync_tui.sync.service import SyncDisabled, SyncService
 from zsync_tui.zoho.errors import AuthenticationError, RateLimited, ZohoError
 
@@ -113,6 +114,11 @@ async def _schedule(service: SyncService, once: bool) -> None:
                     wait_s = max(1.0, (report.resumes_at - datetime.now(UTC)).total_seconds())
             except SyncDisabled:
                 pass
+            except RunLocked as exc:
+                # Another process (the TUI, a `zsync sync`) is syncing this profile: this
+                # tick is its; the next comes after the interval as usual.
+                log.info("scheduled sync skipped: %s", exc)
+                click.echo(f"zsync: scheduled sync skipped: {exc}", err=True)
             except RateLimited as exc:
                 wait_s = max(1.0, (exc.resumes_at - datetime.now(UTC)).total_seconds())
             except (ConfigError, AuthenticationError):

@@ -1,7 +1,9 @@
 """`zsync sync`, `configure`, `config show`, `status`, `disable`, `enable`: the customer sync.
 
 Exit codes of `zsync sync`: 0 success, 1 finished with record errors, 2 a configuration or
-authentication problem, 3 the API budget is spent (it prints when the run can resume).
+authentication problem, 3 the API budget is spent (it prints when the run can resume), 75 the
+profile is busy: another process (another `zsync sync`, `zsync run`, the TUI, a push or an
+unlink) is writing to it; nothing was done, try again later (75 is sysexits' EX_TEMPFAIL).
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from zsync_tui.connection import ConnectFailed
 from zsync_tui.runtime import Runtime
 from zsync_tui.sync.config import ConfigError, IntegrationConfig
 from zsync_tui.sync.events import RunReport, SyncProgress
+from zsync_tui.sync.run_lock import RunLocked
 from zsync_tui.sync.service import SyncDisabled, SyncService
 from zsync_tui.zoho.errors import AuthenticationError, RateLimited, ZohoError
 
 EXIT_RECORD_ERRORS, EXIT_SETUP, EXIT_BUDGET = 1, 2, 3
+#: Another process holds the profile's run lock: a temporary failure, try again later.
+EXIT_BUSY = 75
 
 
 def fail(message: str, code: int = EXIT_SETUP) -> None:
@@ -30,9 +35,12 @@ def fail(message: str, code: int = EXIT_SETUP) -> None:
 
 
 def run_service(coro: Any) -> Any:
-    """Run an engine call; setup problems become one line and exit 2, budget exit 3."""
+    """Run an engine call; setup problems become one line and exit 2, budget exit 3, a
+    profile another process is writing to exit 75."""
     try:
         return asyncio.run(coro)
+    except RunLocked as exc:
+        fail(str(exc), EXIT_BUSY)
     except (ConfigError, ConnectFailed, SyncDisabled, AuthenticationError) as exc:
         fail(str(exc))
     except RateLimited as exc:
@@ -61,7 +69,8 @@ class ProgressBar:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 def sync(runtime: Runtime, dry_run: bool, full: bool, as_json: bool) -> None:
-    """Run one customer sync now (exit 0 ok, 1 record errors, 2 setup, 3 budget spent)."""
+    """Run one customer sync now (exit 0 ok, 1 record errors, 2 setup, 3 budget spent, 75
+    another process is writing to the profile)."""
     service = SyncService(runtime)
     progress = ProgressBar() if not as_json and sys.stderr.isatty() else None
     report: RunReport = run_service(service.run(dry_run=dry_run, full=full, progress=progress))

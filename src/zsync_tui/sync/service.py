@@ -13,13 +13,21 @@
     service.status() -> dict                       # health counts, last run, conflicts waiting
     service.set_enabled(False|True)
 
+Every call that writes (a run that is not a dry run, fetch_one, crm_import, push, unlink,
+import_links) holds the profile's run lock (`sync/run_lock.py`) for its whole length, and
+raises `RunLocked` at once when another process or writer holds it. A dry run takes no lock:
+it writes nothing, neither remotely nor in the store, and a plan read while another run is
+half way is simply that run's state so far.
+
 Engine calls run on the caller's event loop; the TUI runs them in a thread worker with its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +45,7 @@ from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.ledger import Ledger, link_values, store_link_values
 from zsync_tui.sync.links_csv import import_links_csv
 from zsync_tui.sync.profile_service import ProfileService
+from zsync_tui.sync.run_lock import RunLock, mark_interrupted_runs
 from zsync_tui.zoho.errors import NotFound
 
 
@@ -148,36 +157,47 @@ class SyncService(ProfileService):
         config = self.config()
         if not config.enabled and not dry_run:
             raise SyncDisabled("the integration is disabled: run `zsync enable` first")
-        profile = self.profile()
-        ledger = Ledger(self.runtime.store, int(profile.id or 0))
-        async with open_clients(
-            self.runtime, profile=self.profile_name, options=self.options
-        ) as clients:
-            facts = await self.remote_facts(clients.crm, clients.billing)
-            problems = [p for p in check_against_remote(config, facts) if p[0] != "direction"]
-            if problems:
-                raise ConfigError(problems)
-            views = {
-                module: resolve_view(facts.views.get(module, ()), wanted) or wanted
-                for module, wanted in (
-                    ("Accounts", config.account_view),
-                    ("Contacts", config.contact_view),
+        with contextlib.nullcontext() if dry_run else self.writing("sync"):
+            profile = self.profile()
+            ledger = Ledger(self.runtime.store, int(profile.id or 0))
+            async with open_clients(
+                self.runtime, profile=self.profile_name, options=self.options
+            ) as clients:
+                facts = await self.remote_facts(clients.crm, clients.billing)
+                problems = [p for p in check_against_remote(config, facts) if p[0] != "direction"]
+                if problems:
+                    raise ConfigError(problems)
+                views = {
+                    module: resolve_view(facts.views.get(module, ()), wanted) or wanted
+                    for module, wanted in (
+                        ("Accounts", config.account_view),
+                        ("Contacts", config.contact_view),
+                    )
+                    if wanted
+                }
+                engine = CustomerSync(
+                    config,
+                    clients.crm,
+                    clients.billing,
+                    ledger,
+                    dry_run=dry_run,
+                    full=full,
+                    one_way=facts.is_secondary_billing_org,
+                    views=views,
+                    progress=progress,
+                    cancel=cancel,
                 )
-                if wanted
-            }
-            engine = CustomerSync(
-                config,
-                clients.crm,
-                clients.billing,
-                ledger,
-                dry_run=dry_run,
-                full=full,
-                one_way=facts.is_secondary_billing_org,
-                views=views,
-                progress=progress,
-                cancel=cancel,
-            )
-            return await engine.run()
+                return await engine.run()
+
+    @contextlib.contextmanager
+    def writing(self, action: str) -> Iterator[list[int]]:
+        """Hold the profile's run lock for `action` ("sync", "push", ...); `RunLocked` (who
+        holds it, what to do) when another writer has it. Yields the ids of the runs found
+        still "running", now marked interrupted: with the lock free, their process is gone."""
+        profile = self.profile()
+        pid = int(profile.id or 0)
+        with RunLock.for_profile(self.runtime.paths.data_dir, pid, profile.name, action):
+            yield mark_interrupted_runs(self.runtime.store, pid)
 
     async def plan(self, full: bool = False) -> RunReport:
         """A dry run: every decision as a `PlanItem` in `.items`, nothing written."""
@@ -210,18 +230,19 @@ class SyncService(ProfileService):
                     (RecordLink.billing_id == record_id) | (RecordLink.crm_id == record_id),
                 )
             ).first()
-        async with open_clients(
-            self.runtime, profile=self.profile_name, options=self.options
-        ) as clients:
-            engine = await self._engine(clients)
-            if link is not None:
-                return await engine.run_one(link.crm_module, link.crm_id)
-            for module in config.crm_modules:
-                try:
-                    await clients.crm.get_record(module, record_id)
-                except NotFound:
-                    continue
-                return await engine.run_one(module, record_id)
+        with self.writing("fetch one"):
+            async with open_clients(
+                self.runtime, profile=self.profile_name, options=self.options
+            ) as clients:
+                engine = await self._engine(clients)
+                if link is not None:
+                    return await engine.run_one(link.crm_module, link.crm_id)
+                for module in config.crm_modules:
+                    try:
+                        await clients.crm.get_record(module, record_id)
+                    except NotFound:
+                        continue
+                    return await engine.run_one(module, record_id)
         raise NotFound(
             f"{record_id} is neither a linked Billing customer nor a CRM record of "
             f"{', '.join(config.crm_modules)}: check the id "
@@ -238,20 +259,24 @@ class SyncService(ProfileService):
         if refusal is not None:
             raise refusal
         ledger = Ledger(self.runtime.store, int(self.profile().id or 0))
-        async with open_clients(
-            self.runtime, profile=self.profile_name, options=self.options
-        ) as clients:
-            return await LinkActions(config, clients.crm, clients.billing, ledger).push(link_ids)
+        with self.writing("push"):
+            async with open_clients(
+                self.runtime, profile=self.profile_name, options=self.options
+            ) as clients:
+                actions = LinkActions(config, clients.crm, clients.billing, ledger)
+                return await actions.push(link_ids)
 
     def unlink(self, link_ids: list[int]) -> int:
         """Forget these links (both records stay); the next runs neither re-link nor copy
         them until they are linked again. How many links were forgotten."""
-        return unlink_links(Ledger(self.runtime.store, int(self.profile().id or 0)), link_ids)
+        with self.writing("unlink"):
+            return unlink_links(Ledger(self.runtime.store, int(self.profile().id or 0)), link_ids)
 
     def import_links(self, path: Path) -> int:
         """Read links back from a CSV file (all or nothing: `LinksImportError` lists the bad
         rows); how many were added."""
-        return import_links_csv(self.runtime.store, int(self.profile().id or 0), path).added
+        with self.writing("links import"):
+            return import_links_csv(self.runtime.store, int(self.profile().id or 0), path).added
 
     def link_ids_for(self, record_ids: list[str]) -> list[int]:
         """The links of these CRM or Billing ids; LookupError names the ids not linked."""

@@ -86,6 +86,7 @@ class DealService(ProfileService):
 
     async def _import_customer(self, crm_module: str, crm_id: str) -> None:
         # Imported lazily: the customer sync service imports the whole engine.
+        from zsync_tui.sync.run_lock import RunLocked
         from zsync_tui.sync.service import SyncDisabled, SyncService
 
         service = SyncService(self.runtime, self.profile_name, self.options)
@@ -99,7 +100,7 @@ class DealService(ProfileService):
                     # An incremental run reads the CRM records changed since its cursor,
                     # which includes a new Account or Contact.
                     await service.run()
-            except (SyncDisabled, ConfigError, ConnectFailed) as exc:
+            except (SyncDisabled, ConfigError, ConnectFailed, RunLocked) as exc:
                 raise CustomerImportFailed(str(exc)) from None
 
     async def watch(
