@@ -85,7 +85,11 @@ def health_table(health: Health, width: int = 44) -> Table:
     return table
 
 
-RUN_OUTCOMES = {"ok": "finished, no errors", "budget_spent": "stopped: API budget spent"}
+RUN_OUTCOMES = {
+    "ok": "finished, no errors",
+    "budget_spent": "stopped: API budget spent",
+    "interrupted": "interrupted: its process ended",
+}
 
 
 def run_outcome(run: RunSummary) -> str:

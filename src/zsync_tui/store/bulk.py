@@ -30,12 +30,19 @@ def _columns(table: Table) -> tuple[tuple[str, ...], tuple[Callable[[Any], Any] 
     return names, converters
 
 
+@cache
+def _converted(table: Table) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """(position, converter) of the columns whose values need converting."""
+    _, converters = _columns(table)
+    return tuple((at, convert) for at, convert in enumerate(converters) if convert is not None)
+
+
 def _row(table: Table, values: Mapping[str, Any]) -> list[Any]:
-    names, converters = _columns(table)
-    row = []
-    for name, convert in zip(names, converters, strict=True):
-        value = values.get(name)  # a column not given is NULL
-        row.append(value if convert is None or value is None else convert(value))
+    names, _ = _columns(table)
+    row = [values.get(name) for name in names]  # a column not given is NULL
+    for at, convert in _converted(table):
+        if row[at] is not None:
+            row[at] = convert(row[at])
     return row
 
 

@@ -165,6 +165,7 @@ class CrmWriter:
         entity: str = "customer",
         parent: str | None = None,
     ) -> RecordLink:
+        crm_hash = values_hash(crm_now)
         link = new_record_link(
             profile_id=self.run.ledger.profile_id,
             crm_module=module,
@@ -173,8 +174,8 @@ class CrmWriter:
             billing_id=billing_id,
             billing_parent_id=parent,
             origin=origin,
-            crm_hash=values_hash(crm_now),
-            billing_hash=values_hash(billing_now),
+            crm_hash=crm_hash,
+            billing_hash=crm_hash if billing_now == crm_now else values_hash(billing_now),
             crm_modified_time=(record or {}).get("Modified_Time"),
             billing_modified_time=billing_time_mark(
                 (customer or {}).get("updated_time"), ours=True

@@ -37,14 +37,17 @@ def billing_time_mark(updated_time: Any, *, ours: bool) -> str | None:
 
     Billing's times have whole seconds, so an edit made in the same second as our own write
     would keep the same `updated_time` and go unseen. A time from our own write, or one that
-    is not yet two seconds old, is kept with a mark: the next run reads that customer once
-    more (a GET, never a write) and compares its values before trusting the time.
+    is not yet two seconds old, is kept with a mark: the next run compares what the list
+    shows of the customer with the stored values (or, when they differ, reads the customer:
+    a GET, never a write) before trusting the time.
     """
     if not isinstance(updated_time, str) or not updated_time:
         return None
+    if ours:
+        return f"{updated_time}{UNSETTLED}"
     moment = parse_time(updated_time)
     fresh = moment is None or moment > datetime.now(UTC) - timedelta(seconds=2)
-    return f"{updated_time}{UNSETTLED}" if ours or fresh else updated_time
+    return f"{updated_time}{UNSETTLED}" if fresh else updated_time
 
 
 class CustomerRecords:
