@@ -1,8 +1,9 @@
 """Key-to-render latency of the operating screens while a 50k-record sync runs (target: p95
 ≤ 100 ms).
 
-The sandbox runs in its own process (it stands for Zoho, across the network) with 50,000 CRM
-accounts; the sync runs as the TUI runs it: in a child process the App's worker follows.
+The sandbox runs in its own process at a lower CPU priority (it stands for Zoho, across the
+network) with 50,000 CRM accounts; the sync runs as the TUI runs it, in a child process the
+App's worker follows.
 While it runs, keys walk the dashboard, the duplicates table, customers, history and the
 conflicts screen. Each sample is the time from sending a key to the first frame written
 after the key was handled. Prints JSON.
@@ -29,6 +30,7 @@ import keyring
 import keyring.backend
 
 TARGET_P95_MS = 100.0
+SANDBOX_NICENESS = 10
 WALK = (
     "d", "down", "down", "down", "right_square_bracket", "down", "escape",
     "u", "down", "down", "right_square_bracket", "escape",
@@ -95,7 +97,11 @@ def start_sandbox(records: int) -> tuple[subprocess.Popen[str], dict[str, str]]:
         "--billing-calls-per-minute", "1000000", "--billing-calls-per-day", "10000000",
         "--crm-credits-per-day", "10000000",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    # The sandbox stands for Zoho's servers, whose CPU is not the admin's: on this machine it
+    # runs at a lower priority, so it does not take the CPU from the TUI being measured.
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(SANDBOX_NICENESS)
+    )
     assert process.stdout is not None
     line = process.stdout.readline()
     if not line:

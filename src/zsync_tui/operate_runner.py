@@ -108,11 +108,14 @@ class OperateRunner:
         *,
         periodic: bool = True,
         sync_in_child: bool = True,
+        prewarm: bool = True,
     ) -> None:
         self.app = app
         self.backend = backend
         self.periodic = periodic
         self.sync_in_child = sync_in_child
+        #: Compose the main screens ahead while the dashboard is idle (screens/operate_base).
+        self.prewarm = prewarm
         self.state = RunState()
         self._listeners: weakref.WeakSet[MessagePump] = weakref.WeakSet()
         self._cancel = threading.Event()
@@ -296,11 +299,18 @@ _RUNNERS: weakref.WeakKeyDictionary[App[Any], OperateRunner] = weakref.WeakKeyDi
 
 
 def install_runner(
-    app: App[Any], backend: OperateBackend, *, periodic: bool = True, sync_in_child: bool = True
+    app: App[Any],
+    backend: OperateBackend,
+    *,
+    periodic: bool = True,
+    sync_in_child: bool = True,
+    prewarm: bool = True,
 ) -> OperateRunner:
-    """Give `app` its runner (tests and benchmarks choose the backend, switch off timers, and
-    may keep the sync in this process)."""
-    runner = OperateRunner(app, backend, periodic=periodic, sync_in_child=sync_in_child)
+    """Give `app` its runner (tests and benchmarks choose the backend, switch off timers and
+    prewarming, and may keep the sync in this process)."""
+    runner = OperateRunner(
+        app, backend, periodic=periodic, sync_in_child=sync_in_child, prewarm=prewarm
+    )
     _RUNNERS[app] = runner
     return runner
 

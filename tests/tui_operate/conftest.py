@@ -236,7 +236,9 @@ def make_operate_app(
     def build(backend: OperateBackend | None = None) -> ZsyncApp:
         runtime = seeded_runtime[0]
         app = make_app(runtime, ServiceBackend(runtime), DETERMINISTIC)
-        install_runner(app, backend or OperateBackend(runtime, clock=lambda: T0), periodic=False)
+        install_runner(
+            app, backend or OperateBackend(runtime, clock=lambda: T0), periodic=False, prewarm=False
+        )
         built.append(app)
         return app
 
@@ -303,7 +305,7 @@ class Live:
 
     def app(self) -> ZsyncApp:
         app = make_app(self.runtime, ServiceBackend(self.runtime), DETERMINISTIC)
-        install_runner(app, OperateBackend(self.runtime), periodic=False)
+        install_runner(app, OperateBackend(self.runtime), periodic=False, prewarm=False)
         return app
 
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
 
-from zsync_tui.app import ZsyncApp
+from zsync_tui.app import UiOptions, ZsyncApp, make_app
+from zsync_tui.operate_backend import OperateBackend
+from zsync_tui.operate_runner import install_runner
+from zsync_tui.screens.operate_base import PREWARMED
+from zsync_tui.setup_services import ServiceBackend
 from zsync_tui.store import Conflict, DuplicateMatch, RecordLink
 from zsync_tui.sync.service import SyncService
 from zsync_tui.widgets.paged_table import PagedTable
+
+DETERMINISTIC = UiOptions(cursor_blink=False, animations=False)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the seeded store's "now" (conftest)
 
 
 async def test_conflicts_take_crm_take_billing_for_field_and_edit(
@@ -275,3 +283,31 @@ async def test_a_theme_changed_while_a_screen_hid_reaches_it_when_shown(
         await keys.press(pilot, "d")
         assert app.screen.query_one(PagedTable) is table
         assert table.styles.background != before
+
+
+async def test_screens_composed_ahead_look_the_same_as_composed_on_demand(
+    seeded_runtime: Any, memory_keyring: Any, keys: Any
+) -> None:
+    runtime = seeded_runtime[0]
+
+    def styled_screen(pilot: Any) -> list[tuple[str, str]]:
+        strips = pilot.app.screen._compositor.render_strips()
+        return [(segment.text, str(segment.style)) for strip in strips for segment in strip]
+
+    seen: dict[bool, dict[str, list[tuple[str, str]]]] = {}
+    for prewarm in (False, True):
+        app = make_app(runtime, ServiceBackend(runtime), DETERMINISTIC)
+        backend = OperateBackend(runtime, clock=lambda: T0)
+        install_runner(app, backend, periodic=False, prewarm=prewarm)
+        seen[prewarm] = {}
+        async with keys.running(app) as pilot:
+            if prewarm:
+                await pilot.pause(0.5 + 0.3 * len(PREWARMED) + 0.5)
+                await keys.settle(pilot)
+                assert all(app.is_screen_installed(f"operate-{n}") for n in PREWARMED)
+            for key in ("d", "u", "c", "h"):
+                await keys.press(pilot, key)
+                seen[prewarm][key] = styled_screen(pilot)
+                await keys.press(pilot, "escape")
+    for key in ("d", "u", "c", "h"):
+        assert seen[True][key] == seen[False][key], key

@@ -24,7 +24,12 @@ from zsync_tui.operate_runner import (
     OperateSyncProgressed,
     OperateSyncStarted,
 )
-from zsync_tui.screens.operate_base import OperateScreen, open_operate_screen
+from zsync_tui.screens.operate_base import (
+    PREWARMED,
+    OperateScreen,
+    open_operate_screen,
+    prewarm_operate_screen,
+)
 from zsync_tui.sync.events import RunReport
 from zsync_tui.widgets.budget_gauge import BudgetGauge
 from zsync_tui.widgets.operate_footer import OperateFooter
@@ -35,6 +40,8 @@ def when(moment: datetime | None) -> str:
     return "never" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+PREWARM_AFTER_S = 0.5
+PREWARM_GAP_S = 0.3
 #: The counts' column: "1,234,567" and its padding.
 COUNT_WIDTH = 9
 
@@ -181,6 +188,15 @@ class DashboardScreen(OperateScreen):
         if self.runner.state.running:
             self.query_one(ProgressPanel).begin(self.runner.state.dry_run)
         self.runner.refresh_now()
+        if self.runner.prewarm:
+            self.set_timer(PREWARM_AFTER_S, self._prewarm_next)
+
+    def _prewarm_next(self) -> None:
+        """One screen at a time, so a key pressed meanwhile waits for one at most."""
+        for name in PREWARMED:
+            if prewarm_operate_screen(self.app, name):
+                self.set_timer(PREWARM_GAP_S, self._prewarm_next)
+                return
 
     def reload_data(self) -> None:
         self.runner.refresh_now()

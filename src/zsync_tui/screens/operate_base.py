@@ -69,6 +69,24 @@ def open_operate_screen(app: App[object], name: str) -> None:
     app.push_screen(installed)
 
 
+#: Composed and styled ahead while the dashboard is idle, in this order: their first show then
+#: costs a layout, not a compose and a whole restyle (duplicates: ~300 -> ~140 ms of CPU).
+PREWARMED = ("duplicates", "customers", "conflicts", "history")
+
+
+def prewarm_operate_screen(app: App[object], name: str) -> bool:
+    """Compose the named operating screen now without showing it; False when it already is."""
+    installed = f"operate-{name}"
+    if app.is_screen_installed(installed):
+        return False
+    _title, screen_type = screen_factories()[name]
+    app.install_screen(screen_type(), installed)
+    # Textual offers no public call that mounts a screen without showing it. Its version is
+    # pinned, and a test shows a prewarmed screen looks the same as one composed on demand.
+    app._get_screen(installed)
+    return True
+
+
 def describe_report(report: RunReport) -> str:
     """One line on what a fetch or an import did, from the engine's report."""
     created = report.created["billing"] + report.created["crm"]
@@ -144,7 +162,14 @@ class OperateScreen(Screen[None]):
     @on(Mount)
     def _steady_cursor(self) -> None:
         steady_cursor(self)
+        if not self.is_current:  # prewarmed: style it now, while nothing waits for it
+            self.call_after_refresh(self._style_ahead)
         self.call_after_refresh(freeze_long_lived)
+
+    def _style_ahead(self) -> None:
+        if not self.is_current:
+            self.update_node_styles(animate=False)
+            self._styled_at = self.app._css_update_count
 
     def _on_screen_resume(self, event: ScreenResume) -> None:
         # Textual re-applies the whole stylesheet to a screen each time it is pushed, which
