@@ -24,18 +24,21 @@ CONFIG = {"module": "accounts", "direction": "both_ways", "duplicates": "overwri
 EXIT_BUSY = 75
 
 
-def profile_lock(runtime: Any, action: str = "sync") -> Any:
+def profile_lock(runtime: Any, action: str = "sync", kind: str = "customers") -> Any:
     from zsync_tui.connection import load_profile
     from zsync_tui.sync.run_lock import RunLock
 
     profile = load_profile(runtime, runtime.profile_name)
-    return RunLock.for_profile(runtime.paths.data_dir, int(profile.id or 0), profile.name, action)
+    data_dir = runtime.paths.data_dir
+    return RunLock.for_profile(data_dir, int(profile.id or 0), profile.name, action, kind)
 
 
 @contextmanager
-def lock_held_elsewhere(runtime: Any, action: str = "sync") -> Iterator[int]:
+def lock_held_elsewhere(
+    runtime: Any, action: str = "sync", kind: str = "customers"
+) -> Iterator[int]:
     """A forked process holds the profile's lock until the block ends; yields its pid."""
-    lock = profile_lock(runtime, action)
+    lock = profile_lock(runtime, action, kind)
     ready_r, ready_w = os.pipe()
     release_r, release_w = os.pipe()
     pid = os.fork()
@@ -242,6 +245,20 @@ async def test_the_scheduler_skips_a_tick_while_another_process_syncs(
     assert "scheduled sync skipped" in printed["stderr"]
     assert f"pid {holder}" in printed["stderr"]
     assert runs(harness) == [] and harness.links() == []
+
+
+async def test_deal_polls_take_their_own_lock(harness: Any) -> None:
+    await harness.configure(**CONFIG)
+    with lock_held_elsewhere(harness.runtime, "deal poll", kind="deals") as holder:
+        refused = await zsync(harness, "deals", "poll", "--json")
+    assert refused.exit_code == EXIT_BUSY, refused.output
+    assert f"pid {holder}" in refused.stderr and "the deal poll did not start" in refused.stderr
+    # A customer sync in progress does not hold deal polls back (a poll that must import a
+    # customer first meets the customers' lock there, and says so for that deal).
+    with lock_held_elsewhere(harness.runtime):
+        polled = await zsync(harness, "deals", "poll", "--json")
+    assert polled.exit_code != EXIT_BUSY, polled.output
+    assert json.loads(polled.stdout)["status"] != "busy"
 
 
 def test_a_second_writer_in_the_same_process_is_refused_and_other_profiles_are_not(

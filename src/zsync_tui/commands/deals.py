@@ -1,7 +1,8 @@
 """`zsync deals list|poll|watch|link|unlink|simulate`: deal-stage triggers and deal links.
 
 Exit codes: 0 success, 1 refused by a link rule or a poll with failed actions, 2 a setup
-problem (not connected, invalid configuration, authentication), 3 the API budget is spent.
+problem (not connected, invalid configuration, authentication), 3 the API budget is spent,
+75 another process is polling this profile's deals (`zsync run`, `zsync deals watch`).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from zsync_tui.sync.deals.links import LinkRefused, LinkResult
 from zsync_tui.sync.deals.service import DealService
 from zsync_tui.sync.deals.simulate import SimulationRefused
 from zsync_tui.sync.deals.watcher import PollReport
+from zsync_tui.sync.run_lock import RunLocked
 from zsync_tui.zoho.errors import NotFound, RateLimited, ZohoError
 
-EXIT_REFUSED, EXIT_SETUP, EXIT_BUDGET = 1, 2, 3
+EXIT_REFUSED, EXIT_SETUP, EXIT_BUDGET, EXIT_BUSY = 1, 2, 3, 75
 
 
 def _fail(message: str, code: int) -> None:
@@ -45,6 +47,8 @@ def _run(coro: Any) -> Any:
         _fail(str(exc), EXIT_BUDGET)
     except ZohoError as exc:
         _fail(str(exc), EXIT_SETUP)
+    except RunLocked as exc:
+        _fail(str(exc), EXIT_BUSY)
 
 
 def _document(quote: str | None, invoice: str | None, salesorder: str | None) -> tuple[str, str]:

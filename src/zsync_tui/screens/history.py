@@ -30,6 +30,8 @@ RUN_COLUMNS = (
 
 def run_cells(run: RunSummary) -> tuple[str, ...]:
     duration = "…" if run.duration_s is None else f"{run.duration_s:,.0f}s"
+    if run.status == "interrupted":  # its process died: no end time, and it is not going on
+        duration = "-"
     status = SHORT_STATUS.get(run.status, run.status)
     status = f"dry {status}" if run.dry_run else status
     counts = run.counts

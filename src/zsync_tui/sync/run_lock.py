@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 #: The holder's description is written at the start of the file, padded to this size; on
 #: Windows the byte just after it is the one locked (a locked range cannot be read there).
 HOLDER_BYTES = 1024
+#: The customer writers' lock, and the deal pollers' (a poll takes the customers' too, through
+#: fetch_one, when it must import a deal's customer first: two locks, so that nests).
+CUSTOMERS, DEALS = "customers", "deals"
 #: The status of a run whose process ended before the run did.
 INTERRUPTED = "interrupted"
 INTERRUPTED_MESSAGE = (
@@ -110,13 +113,19 @@ class RunLocked(RuntimeError):
 
 
 def current_command() -> str:
-    """This process's command line, short: `zsync sync --json`, `python -m zsync_tui...`."""
+    """This process's command line, short: `zsync sync --json`, `zsync` (the TUI), or the
+    TUI's sync child by that name (its arguments say nothing to an admin)."""
     argv = list(sys.argv) or ["?"]
     program = Path(argv[0]).name
     if program in ("__main__.py", "-c", "-m") or program.endswith(".py"):
-        main = sys.modules.get("__main__")
-        spec = getattr(main, "__spec__", None)
-        program = f"python -m {spec.name}" if spec is not None else f"python {program}"
+        spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+        name = spec.name if spec is not None else ""
+        if name == "zsync_tui.operate_sync_child":
+            return "zsync (the TUI's sync)"
+        if name == "zsync_tui.__main__":
+            program = "zsync"
+        else:
+            program = f"python -m {name}" if name else f"python {program}"
     return " ".join([program, *argv[1:]])[:200]
 
 
@@ -130,9 +139,12 @@ class RunLock:
         self._fd: int | None = None
 
     @classmethod
-    def for_profile(cls, data_dir: Path, profile_id: int, profile: str, action: str) -> RunLock:
-        """The lock of a stored profile, beside the store in the data directory."""
-        return cls(lock_path(data_dir, profile_id), profile=profile, action=action)
+    def for_profile(
+        cls, data_dir: Path, profile_id: int, profile: str, action: str, kind: str = CUSTOMERS
+    ) -> RunLock:
+        """The lock of a stored profile (its customer writers', or its deal pollers' with
+        `kind=DEALS`), beside the store in the data directory."""
+        return cls(lock_path(data_dir, profile_id, kind), profile=profile, action=action)
 
     @property
     def held(self) -> bool:
@@ -205,9 +217,10 @@ class RunLock:
         self.release()
 
 
-def lock_path(data_dir: Path, profile_id: int) -> Path:
+def lock_path(data_dir: Path, profile_id: int, kind: str = CUSTOMERS) -> Path:
     """Where a profile's lock file lives: beside the store."""
-    return data_dir / f"profile-{profile_id}.lock"
+    suffix = "" if kind == CUSTOMERS else f"-{kind}"
+    return data_dir / f"profile-{profile_id}{suffix}.lock"
 
 
 def mark_interrupted_runs(store: Store, profile_id: int) -> list[int]:

@@ -8,6 +8,11 @@ await service.link(deal_id, entity, billing_id) -> LinkResult
 await service.unlink(deal_id, entity, billing_id) -> LinkResult
 await service.simulate(deal_id, stage) -> Simulation   # writes nothing
 await service.check_stages() -> StageMap          # refuses stages the CRM lacks
+
+A poll holds the profile's deals lock (`sync/run_lock.py`, its own, not the customer sync's):
+`reconcile` takes every pending action as one a dead poller left and sends it again when
+Billing has not got it yet, which is right only when no other poller is sending it right now.
+`poll_once` raises `RunLocked` when another process polls; `watch` skips that poll.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from zsync_tui.sync.deals.simulate import Simulation, simulate
 from zsync_tui.sync.deals.stages import validate_against_crm
 from zsync_tui.sync.deals.watcher import DealWatcher, PollReport
 from zsync_tui.sync.profile_service import ProfileService
+from zsync_tui.sync.run_lock import DEALS, RunLock, RunLocked
 from zsync_tui.zoho.session import ZohoOptions
 
 
@@ -67,6 +73,12 @@ class DealService(ProfileService):
 
     def ledger(self) -> DealLedger:
         return DealLedger(self.runtime.store, int(self.profile().id or 0))
+
+    def polling(self) -> RunLock:
+        """The profile's deals lock, to hold for one poll (`RunLocked` when taken)."""
+        profile = self.profile()
+        data_dir = self.runtime.paths.data_dir
+        return RunLock.for_profile(data_dir, int(profile.id or 0), profile.name, "deal poll", DEALS)
 
     def make_watcher(self, crm: Any, billing: Any) -> DealWatcher:
         """A watcher over open clients; a deal whose customer is missing in Billing gets it
@@ -124,7 +136,11 @@ class DealService(ProfileService):
                     # `zsync configure` or the TUI changed the triggers since the last poll.
                     watcher = self.make_watcher(clients.crm, clients.billing)
                 async with busy or contextlib.nullcontext():
-                    report = await watcher.poll_once()
+                    try:
+                        with self.polling():
+                            report = await watcher.poll_once()
+                    except RunLocked as exc:
+                        report = PollReport(status="busy", message=str(exc))
                 done += 1
                 if on_report is not None:
                     on_report(report)
@@ -140,7 +156,8 @@ class DealService(ProfileService):
         async with open_clients(
             self.runtime, profile=self.profile_name, options=self.options
         ) as clients:
-            return await self.make_watcher(clients.crm, clients.billing).poll_once()
+            with self.polling():
+                return await self.make_watcher(clients.crm, clients.billing).poll_once()
 
     async def check_stages(self, triggers: TriggerConfig | None = None) -> StageMap:
         """The CRM's stage map; `ConfigError` when the triggers name a stage it lacks."""

@@ -36,7 +36,7 @@ STAGE_MAP_TTL_S = 900.0
 class PollReport:
     """What one poll read, did and skipped, and what it cost."""
 
-    status: str = "ok"  # ok|baseline|interrupted|disabled|config_invalid|budget_spent|error
+    status: str = "ok"  # ok|baseline|interrupted|disabled|config_invalid|budget_spent|error|busy
     deals_read: int = 0
     outcomes: list[ActionOutcome] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
