@@ -110,11 +110,12 @@ class DuplicatesReviewScreen(OperateScreen):
     def _explain(self) -> None:
         table = self.query_one(PagedTable)
         key = table.current_key
+        why = self.query_one("#why", Static)  # one line high (operate.tcss): no layout needed
         if key is None:
-            self.query_one("#why", Static).update("No matches here.")
+            why.update("No matches here.", layout=False)
             return
         row = table.get_row(key)
-        self.query_one("#why", Static).update(f"Matched because: {row[-1]} (score {row[1]})")
+        why.update(f"Matched because: {row[-1]} (score {row[1]})", layout=False)
 
     # -- decisions -------------------------------------------------------------------------
 
