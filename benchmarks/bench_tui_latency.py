@@ -135,7 +135,9 @@ def connect(home: str, creds: dict[str, str]) -> Any:
     return runtime
 
 
-async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> float | None:
+async def press_and_wait_for_frame(
+    app: Any, key: str, frames: list[float]
+) -> tuple[float, float] | None:
     """Send `key` as the terminal would; milliseconds until a frame is written that follows
     the key's handling with nothing left queued for the screen (so it shows the key's effect);
     5 s at most.
@@ -145,7 +147,7 @@ async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> f
     from textual import events
 
     screen_before, view_before = app.screen, still_view(app)  # before the clock starts
-    sent = time.perf_counter()
+    sent, cpu_at_send = time.perf_counter(), time.process_time()
     event = events.Key(key, key if len(key) == 1 else None)
     event.set_sender(app)
     app._driver.send_message(event)
@@ -165,7 +167,8 @@ async def press_and_wait_for_frame(app: Any, key: str, frames: list[float]) -> f
         # The key changed nothing on screen (e.g. up at the top): the frame that came is the
         # live progress panel's own repaint, which the key did not cause.
         return None
-    return (min(frames[-1], deadline) - sent) * 1000
+    # The CPU this process spent meanwhile does not depend on how busy the machine is.
+    return (min(frames[-1], deadline) - sent) * 1000, (time.process_time() - cpu_at_send) * 1000
 
 
 def still_view(app: Any) -> list[str]:
@@ -197,6 +200,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
     runner = install_runner(app, backend, periodic=False)
     frames: list[float] = []
     samples: list[float] = []
+    cpu_samples: list[float] = []
     by_key: dict[str, list[float]] = {}
     timeline: list[tuple[float, str, float]] = []
     skipped: dict[str, int] = {}  # keys that changed nothing on screen, by key
@@ -228,11 +232,13 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
             if not runner.state.running or time.perf_counter() - started > max_seconds:
                 break
             key = WALK[index % len(WALK)]
-            sample = await press_and_wait_for_frame(app, key, frames)
-            if sample is None:
+            measured = await press_and_wait_for_frame(app, key, frames)
+            if measured is None:
                 skipped[key] = skipped.get(key, 0) + 1
                 continue
+            sample, cpu_ms = measured
             samples.append(sample)
+            cpu_samples.append(cpu_ms)
             by_key.setdefault(key, []).append(sample)
             timeline.append((round(time.perf_counter() - started, 2), key, round(sample, 1)))
             if index % 25 == 24:
@@ -247,6 +253,7 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
         runner.cancel_sync()
         await app.workers.wait_for_complete()
     samples.sort()
+    cpu_samples.sort()
     p95 = samples[max(0, int(len(samples) * 0.95) - 1)]
     return {
         "benchmark": "tui_key_to_render_during_sync",
@@ -257,6 +264,11 @@ async def measure(runtime: Any, key_count: int, max_seconds: float) -> dict[str,
             "p95": round(p95, 1),
             "max": round(samples[-1], 1),
         },
+        "cpu_ms_per_key": {
+            "p50": round(statistics.median(cpu_samples), 1),
+            "p95": round(cpu_samples[max(0, int(len(cpu_samples) * 0.95) - 1)], 1),
+        },
+        "load_average_1m": (round(os.getloadavg()[0], 2), "at the end"),
         "median_ms_by_key": {k: round(statistics.median(v), 1) for k, v in by_key.items()},
         "keys_without_effect": skipped,
         "slowest": sorted(timeline, key=lambda t: -t[2])[:8],  # (s into the keys, key, ms)
