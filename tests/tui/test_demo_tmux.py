@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 ZSYNC = Path(sys.executable).with_name("zsync")
+# What the Connect step's Next button reads while it waits for Zoho.
+BUSY = ("Verifying…", "Saving…")
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
@@ -62,13 +64,21 @@ class Terminal:
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{self.screen()}")
 
     def advance_until(self, text: str, key: str = "C-n", attempts: int = 8) -> str:
-        """Press `key` (Next) until `text` shows (a step asked to wait says so, stays put)."""
+        """Press `key` (Next) until `text` shows (a step asked to wait says so, stays put).
+
+        Never presses again while the step is still talking to Zoho: a press that landed
+        just after the answer would take the flow one step past `text` on a slow machine.
+        """
         for _ in range(attempts):
             self.keys(key)
-            try:
-                return self.wait_for(text, timeout=2.0)
-            except AssertionError:
-                continue
+            quiet_until = time.monotonic() + 2.0
+            while time.monotonic() < quiet_until:
+                screen = self.screen()
+                if text in screen:
+                    return screen
+                if any(busy in screen for busy in BUSY):
+                    quiet_until = time.monotonic() + 2.0
+                time.sleep(0.1)
         return self.wait_for(text, timeout=1.0)
 
     def close(self) -> None:
