@@ -217,21 +217,21 @@ async def test_push_and_unlink_during_a_held_lock_are_refused_with_the_holder(
     assert len(harness.links()) == links_before - 1
 
 
-async def test_the_tui_sync_child_reports_the_holder_as_its_problem(
-    harness: Any, monkeypatch: Any, capsys: Any
+async def test_the_tui_shows_the_holder_when_its_sync_child_finds_the_profile_busy(
+    harness: Any,
 ) -> None:
-    from zsync_tui import operate_sync_child
+    from zsync_tui.operate_sync_process import SyncProcess
+    from zsync_tui.screens.dashboard import outcome_text
 
     await harness.configure(**CONFIG)
-    monkeypatch.delattr(os, "nice")  # main() lowers its own priority: not the test runner's
-    for key, value in cli_env(harness).items():
-        monkeypatch.setenv(key, value)
+    home = os.environ["ZSYNC_HOME"]
+    child = SyncProcess([sys.executable, "-m", "zsync_tui.operate_sync_child", "--data-dir", home])
     with lock_held_elsewhere(harness.runtime) as holder:
-        code = await asyncio.to_thread(operate_sync_child.main, [])  # ZSYNC_HOME's profile
-    assert code == EXIT_BUSY
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    [problem] = [line["problem"] for line in lines if "problem" in line]
-    assert f"pid {holder}" in problem and "is busy" in problem
+        outcome = await child.run(lambda _step: None)
+    assert outcome.exit_code == EXIT_BUSY and outcome.report is None
+    shown = outcome_text(None, False, outcome.problem)
+    assert shown.startswith("The sync could not run: profile 'default' is busy")
+    assert f"pid {holder}" in shown and "try again" in shown
     assert runs(harness) == []
 
 

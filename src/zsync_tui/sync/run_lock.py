@@ -155,7 +155,9 @@ class RunLock:
         if self._fd is not None:
             raise RuntimeError("this RunLock is already held")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        # O_BINARY (Windows): a text-mode write would turn the holder's newline into two bytes.
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        fd = os.open(self.path, flags, 0o600)
         try:
             taken = _try_lock(fd)
         except OSError:
@@ -181,7 +183,7 @@ class RunLock:
         if fd is None:
             return
         try:
-            # Blank, so a reader racing the next holder never names a process that is gone.
+            # Blanked: someone refused a moment before must not be told of a process gone.
             self._write_holder("", fd)
             _unlock(fd)
         finally:
@@ -226,10 +228,12 @@ def lock_path(data_dir: Path, profile_id: int, kind: str = CUSTOMERS) -> Path:
 def mark_interrupted_runs(store: Store, profile_id: int) -> list[int]:
     """Mark the profile's runs still "running" as interrupted; call it only while holding the
     profile's lock (then no live process is running them). Their ids."""
+    dead = select(SyncRun).where(SyncRun.profile_id == profile_id, SyncRun.status == "running")
+    with store.read() as session:  # nearly always none: no write transaction for nothing
+        if session.exec(dead).first() is None:
+            return []
     with store.write() as session:
-        rows = session.exec(
-            select(SyncRun).where(SyncRun.profile_id == profile_id, SyncRun.status == "running")
-        ).all()
+        rows = session.exec(dead).all()
         for row in rows:
             row.status = INTERRUPTED
             row.message = INTERRUPTED_MESSAGE
