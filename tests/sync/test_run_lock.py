@@ -196,18 +196,21 @@ async def test_a_sync_killed_while_holding_the_lock_frees_it_and_is_marked_inter
     assert [r.status for r in runs(harness)].count("interrupted") == 1
 
 
-async def test_push_and_unlink_during_a_held_lock_are_refused_with_the_holder(
-    harness: Any,
+async def test_push_unlink_and_links_import_during_a_held_lock_are_refused_with_the_holder(
+    harness: Any, tmp_path: Any
 ) -> None:
     await harness.configure(**CONFIG)
     await harness.sync()
     link = harness.links()[0]
     links_before = len(harness.links())
     writes_before = harness.writes()
+    exported = tmp_path / "links.csv"
+    assert (await zsync(harness, "links", "export", str(exported))).exit_code == 0
     with lock_held_elsewhere(harness.runtime, action="sync") as holder:
         pushed = await zsync(harness, "push", link.crm_id)
         unlinked = await zsync(harness, "unlink", link.crm_id)
-    for result in (pushed, unlinked):
+        imported = await zsync(harness, "links", "import", str(exported))
+    for result in (pushed, unlinked, imported):
         assert result.exit_code == EXIT_BUSY, result.output
         assert f"pid {holder}" in result.stderr and "is busy" in result.stderr
     assert harness.writes() == writes_before
