@@ -9,6 +9,7 @@ import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from textual import on
@@ -56,11 +57,12 @@ class ZsyncApp(App[None]):
     def __init__(
         self, runtime: Runtime, backend: SetupBackend, ui: UiOptions | None = None
     ) -> None:
-        super().__init__()
+        # Told from the store file in milliseconds when it can be; None: the store must say.
+        first_screen = backend.quick_first_screen()
+        super().__init__(css_path=_stylesheets_for(first_screen))
+        self.first_screen = first_screen
         self.runtime = runtime
         self.backend = backend
-        # Told from the store file in milliseconds when it can be; None: the store must say.
-        self.first_screen = backend.quick_first_screen()
         self.ui = ui or UiOptions()
         if not self.ui.animations:
             self.animation_level = "none"
@@ -224,6 +226,26 @@ class ZsyncApp(App[None]):
         return self.run_worker(
             job, name="sync", group="sync", thread=True, exclusive=True, exit_on_error=False
         )
+
+
+def _first_screen_type(first: FirstScreen) -> type[Screen[None]]:
+    if first.mode == "setup":
+        from zsync_tui.screens import step_screen
+
+        return step_screen(STEP_ORDER[0])
+    from zsync_tui.screens.dashboard import DashboardScreen
+
+    return DashboardScreen
+
+
+def _stylesheets_for(first: FirstScreen | None) -> list[str | PurePath]:
+    """The App's sheet and, when it is known, the first screen's own: read together before
+    the first paint. Read when the screen is shown, a sheet makes Textual reparse them all."""
+    sheets: list[str | PurePath] = [stylesheet("app.tcss")]
+    if first is not None:
+        screen_sheets = _first_screen_type(first).CSS_PATH or []
+        sheets += screen_sheets if isinstance(screen_sheets, list) else [screen_sheets]
+    return sheets
 
 
 def resume_garbage_collection() -> None:

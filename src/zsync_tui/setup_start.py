@@ -10,12 +10,14 @@ profile that is connected but not configured, whose draft needs the full store) 
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from zsync_tui.setup_flow import SetupDraft
+
+if TYPE_CHECKING:
+    import sqlite3
 
 ProfileState = Literal["absent", "connected", "configured"]
 # A reader never waits long on the UI thread: a busy file is left to the worker.
@@ -37,6 +39,8 @@ def saved_profile_state(database_file: Path, profile_name: str) -> ProfileState 
     """
     if not database_file.exists():
         return "absent"
+    import sqlite3  # only when there is a file to read: a first start does without it
+
     try:
         # mode=ro never creates or changes the file; the Store creates and migrates it.
         connection = sqlite3.connect(
