@@ -180,3 +180,16 @@ async def test_search_crm_and_import_with_enter(live: Any, keys: Any) -> None:
     with live.runtime.store.read() as session:
         linked = session.exec(select(RecordLink).where(RecordLink.crm_id == str(target["id"])))
         assert linked.first() is not None
+
+
+async def test_a_run_with_record_errors_says_where_to_look(live: Any, keys: Any) -> None:
+    for record in live.world.crm["Contacts"].records.values():
+        record["Email"] = "not an email"  # Billing refuses such a customer
+    app = live.app()
+    async with keys.running(app) as pilot:
+        await keys.press(pilot, "n")
+        outcome = keys.text(pilot, "#progress-line").replace("\n", " ")
+        assert outcome.startswith("Sync finished_with_errors"), outcome
+        advice = [n for n in keys.notes(pilot) if "could not be synced" in n]
+        assert advice and "History (h) lists them by reason" in advice[0], keys.notes(pilot)
+        assert "Last run:\n▊   finished," in keys.text(pilot, "#run-times")
