@@ -3,7 +3,7 @@
 
 The sandbox runs in its own process at a lower CPU priority (it stands for Zoho, across the
 network) with 50,000 CRM accounts; the sync runs as the TUI runs it, in a child process the
-App's worker follows.
+App's worker follows. The duplicates review holds 3,000 matches an earlier run left waiting.
 While it runs, keys walk the dashboard, the duplicates table, customers, history and the
 conflicts screen. Each sample is the time from sending a key to the first frame written
 after the key was handled. Prints JSON.
@@ -31,6 +31,7 @@ import keyring.backend
 
 TARGET_P95_MS = 100.0
 SANDBOX_NICENESS = 10
+WAITING_MATCHES = 3_000
 WALK = (
     "d", "down", "down", "down", "right_square_bracket", "down", "escape",
     "u", "down", "down", "right_square_bracket", "escape",
@@ -132,7 +133,27 @@ def connect(home: str, creds: dict[str, str]) -> Any:
     asyncio.run(connect_profile(runtime, request))
     config = IntegrationConfig.defaults().model_copy(update={"duplicates": "review"})
     asyncio.run(SyncService(runtime).save_config(config, check_remote=False))
+    seed_waiting_matches(runtime, int(SyncService(runtime).profile().id or 0))
     return runtime
+
+
+def seed_waiting_matches(runtime: Any, profile_id: int) -> None:
+    """Matches left waiting by an earlier run, so the duplicates review's keys move through
+    rows: the sync's reading phase, when the keys come, has stored nothing of its own yet."""
+    from zsync_tui.store import DuplicateMatch
+
+    with runtime.store.write() as session:
+        for n in range(WAITING_MATCHES):
+            session.add(
+                DuplicateMatch(
+                    profile_id=profile_id,
+                    crm_module="Accounts",
+                    crm_id=f"earlier-{n:06d}",
+                    billing_id=f"earlier-{n:06d}",
+                    score=round(0.5 + (n % 50) / 100, 2),
+                    reasons="same normalised name; same email domain",
+                )
+            )
 
 
 async def press_and_wait_for_frame(
@@ -171,13 +192,17 @@ async def press_and_wait_for_frame(
     return (min(frames[-1], deadline) - sent) * 1000, (time.process_time() - cpu_at_send) * 1000
 
 
-def still_view(app: Any) -> list[str]:
-    """What the screen shows, less the live progress panel (it repaints by itself)."""
-    lines = [strip.text for strip in app.screen._compositor.render_strips()]
+def still_view(app: Any) -> list[Any]:
+    """What the screen shows, with its styles (a cursor moves by style alone), less the live
+    progress panel (it repaints by itself)."""
+    lines: list[Any] = [
+        [(segment.text, segment.style) for segment in strip]
+        for strip in app.screen._compositor.render_strips()
+    ]
     for panel in app.screen.query("#progress"):
         region = panel.region
         for row in range(region.y, min(region.bottom, len(lines))):
-            lines[row] = ""
+            lines[row] = []
     return lines
 
 
