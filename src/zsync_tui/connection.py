@@ -241,8 +241,12 @@ async def open_clients(
     except DataCentreError as exc:
         raise ConnectFailed(f"profile {stored.name!r}: {exc}; run `zsync connect` again") from None
     credentials = CredentialStore(stored.name, timeout_s=runtime.settings.keyring_timeout_s)
-    client_secret = credentials.get(SecretKind.CLIENT_SECRET)
-    refresh_token = credentials.get(SecretKind.REFRESH_TOKEN)
+    try:
+        client_secret = credentials.get(SecretKind.CLIENT_SECRET)
+        refresh_token = credentials.get(SecretKind.REFRESH_TOKEN)
+    except KeyringUnavailable as exc:
+        # A profile saved with secrets from the environment, run again without them.
+        raise ConnectFailed(f"profile {stored.name!r} cannot read its secrets: {exc}") from None
     if not client_secret or not refresh_token:
         raise ConnectFailed(
             f"profile {stored.name!r} has no stored secrets: run `zsync connect` again, or set "
