@@ -406,7 +406,7 @@ class CustomerSync(UnlinkedRecords):
         committed with its batch, and tried again only when the record changes or on a full
         run."""
         crm_id = str(record.get("id"))
-        reason = f"Billing refused: {exc.reason}"[:120]
+        reason = f"Billing refused: {exc.reason}"[:120] + refusal_hint(module, exc)
         self.emit(PlanItem("error", record_name(record), module, crm_id, None, reason))
         issue = (
             "crm",
@@ -430,3 +430,12 @@ class CustomerSync(UnlinkedRecords):
             and issues[crm_id] is not None
             and issues[crm_id] == record.get("Modified_Time")
         )
+
+
+def refusal_hint(module: str, exc: ValidationFailed) -> str:
+    """What the admin can do in CRM about a refusal Zoho words only as a field error."""
+    text = f"{exc.field or ''} {exc.reason}".lower()
+    if "email" in text and "required" in text:
+        where = "one of its contacts" if module == "Accounts" else "the contact"
+        return f" (Billing needs an email: give {where} an email in CRM)"
+    return ""
