@@ -145,21 +145,11 @@ def _kind(frame: Any) -> str:
 
 async def _connect(runtime: Any, sandbox: SandboxProcess, options: Any) -> None:
     from zsync_tui.connection import ConnectRequest, connect
-    from zsync_tui.zoho.oauth import Secret
 
     creds = sandbox.credentials
     await connect(
         runtime,
-        ConnectRequest(
-            profile="default",
-            data_centre="custom",
-            client_id=creds["client_id"],
-            client_secret=Secret(creds["client_secret"]),
-            refresh_token=Secret(creds["refresh_token"]),
-            accounts_url=creds["accounts_url"],
-            api_domain=creds["api_domain"],
-            billing_org_id=creds["billing_organization_id"],
-        ),
+        ConnectRequest.for_custom(creds, "default"),
         options=options,
     )
 

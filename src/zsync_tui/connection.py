@@ -9,7 +9,7 @@ for a stored profile.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -45,6 +45,24 @@ class ConnectRequest:
     billing_org_id: str | None = None
     pick_first_org: bool = False
     owner_email: str | None = None
+
+    @classmethod
+    def for_custom(
+        cls, credentials: Mapping[str, str], profile: str, *, pick_first_org: bool = False
+    ) -> ConnectRequest:
+        """A custom data centre from the keys `zsync sandbox serve` prints (accounts_url,
+        api_domain, client_id, client_secret, refresh_token, billing_organization_id)."""
+        return cls(
+            profile=profile,
+            data_centre="custom",
+            client_id=credentials["client_id"],
+            client_secret=Secret(credentials["client_secret"]),
+            refresh_token=Secret(credentials["refresh_token"]),
+            accounts_url=credentials["accounts_url"],
+            api_domain=credentials["api_domain"],
+            billing_org_id=None if pick_first_org else credentials["billing_organization_id"],
+            pick_first_org=pick_first_org,
+        )
 
 
 @dataclass

@@ -14,7 +14,6 @@ import httpx
 from zsync_tui.connection import ConnectRequest, connect
 from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.service import SyncService
-from zsync_tui.zoho.oauth import Secret
 from zsync_tui.zoho.session import ZohoOptions
 from zsync_tui.zoho.transport import RetryPolicy
 
@@ -33,16 +32,7 @@ async def test_two_way_sync_sends_only_what_the_specs_define(
     creds = sandbox_app.state.sandbox.credentials
     await connect(
         runtime,
-        ConnectRequest(
-            profile="default",
-            data_centre="custom",
-            client_id=creds["client_id"],
-            client_secret=Secret(creds["client_secret"]),
-            refresh_token=Secret(creds["refresh_token"]),
-            accounts_url=creds["accounts_url"],
-            api_domain=creds["api_domain"],
-            billing_org_id=creds["billing_organization_id"],
-        ),
+        ConnectRequest.for_custom(creds, "default"),
         options=options,
     )
     service = SyncService(runtime, options=options)

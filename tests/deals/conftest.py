@@ -304,19 +304,9 @@ class DealHarness:
 
     async def setup(self, module: str = "accounts", **triggers: Any) -> None:
         from zsync_tui.connection import ConnectRequest, connect
-        from zsync_tui.zoho.oauth import Secret
 
         creds = self.running.credentials
-        request = ConnectRequest(
-            profile="default",
-            data_centre="custom",
-            client_id=creds["client_id"],
-            client_secret=Secret(creds["client_secret"]),
-            refresh_token=Secret(creds["refresh_token"]),
-            accounts_url=creds["accounts_url"],
-            api_domain=creds["api_domain"],
-            billing_org_id=creds["billing_organization_id"],
-        )
+        request = ConnectRequest.for_custom(creds, "default")
         await connect(self.runtime, request, options=self.options)
         table = {
             "enabled": True,

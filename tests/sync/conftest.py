@@ -280,19 +280,9 @@ class Harness:
 
     async def connect(self, profile: str = "default") -> None:
         from zsync_tui.connection import ConnectRequest, connect
-        from zsync_tui.zoho.oauth import Secret
 
         creds = self.sandbox.credentials
-        request = ConnectRequest(
-            profile=profile,
-            data_centre="custom",
-            client_id=creds["client_id"],
-            client_secret=Secret(creds["client_secret"]),
-            refresh_token=Secret(creds["refresh_token"]),
-            accounts_url=creds["accounts_url"],
-            api_domain=creds["api_domain"],
-            billing_org_id=creds["billing_organization_id"],
-        )
+        request = ConnectRequest.for_custom(creds, profile)
         await connect(self.runtime, request, options=self.options)
 
     async def configure(self, **values: Any) -> None:

@@ -15,6 +15,7 @@ from textual.app import App
 from textual.pilot import Pilot
 
 from zsync_tui.app import UiOptions, ZsyncApp, make_app
+from zsync_tui.commands.demo import demo_prefill
 from zsync_tui.runtime import Runtime
 from zsync_tui.sandbox.options import SandboxOptions
 from zsync_tui.sandbox.server import RunningSandbox, run_in_thread
@@ -34,16 +35,7 @@ def demo_sandbox() -> Iterator[RunningSandbox]:
 
 def prefill_for(sandbox: RunningSandbox) -> ConnectionForm:
     """The Connect step's fields as `zsync demo` fills them."""
-    creds = sandbox.credentials
-    return ConnectionForm(
-        data_centre="custom",
-        accounts_url=creds["accounts_url"],
-        api_domain=creds["api_domain"],
-        client_id=creds["client_id"],
-        client_secret=creds["client_secret"],
-        token_kind="refresh_token",
-        token=creds["refresh_token"],
-    )
+    return demo_prefill(sandbox.credentials)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from zsync_tui.cli import main
 from zsync_tui.connection import ConnectFailed, ConnectRequest, connect, open_clients
 from zsync_tui.runtime import Runtime
 from zsync_tui.store.models import Profile
-from zsync_tui.zoho.oauth import Secret
 
 
 def _profiles(runtime: Runtime) -> list[Profile]:
@@ -166,16 +165,7 @@ def test_custom_without_urls_and_an_unknown_owner_are_refused(live: Any, memory_
 
 async def test_stored_profiles_open_ready_clients(live: Any, memory_keyring: Any, runtime: Runtime):
     creds = live.credentials
-    request = ConnectRequest(
-        profile="default",
-        data_centre="custom",
-        client_id=creds["client_id"],
-        client_secret=Secret(creds["client_secret"]),
-        refresh_token=Secret(creds["refresh_token"]),
-        accounts_url=creds["accounts_url"],
-        api_domain=creds["api_domain"],
-        pick_first_org=True,
-    )
+    request = ConnectRequest.for_custom(creds, "default", pick_first_org=True)
     report = await connect(runtime, request)
     assert report.billing_org.id == creds["billing_organization_id"]
     async with open_clients(runtime) as (crm, billing):

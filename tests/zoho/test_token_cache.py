@@ -38,16 +38,7 @@ def refreshes(sandbox: Any) -> int:
 
 def request_for(sandbox: Any) -> ConnectRequest:
     creds = sandbox.credentials
-    return ConnectRequest(
-        profile="default",
-        data_centre="custom",
-        client_id=creds["client_id"],
-        client_secret=Secret(creds["client_secret"]),
-        refresh_token=Secret(creds["refresh_token"]),
-        accounts_url=creds["accounts_url"],
-        api_domain=creds["api_domain"],
-        billing_org_id=creds["billing_organization_id"],
-    )
+    return ConnectRequest.for_custom(creds, "default")
 
 
 async def one_session(runtime: Runtime) -> int:

@@ -9,9 +9,10 @@ throwaway directory unless `--data-dir` is given.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import keyring
@@ -19,6 +20,9 @@ import keyring.backend
 import keyring.errors
 
 from zsync_tui.runtime import Runtime
+
+if TYPE_CHECKING:
+    from zsync_tui.setup_flow import ConnectionForm
 
 DEMO_PROFILE = "demo"
 
@@ -41,6 +45,21 @@ class ProcessMemoryKeyring(keyring.backend.KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self._entries.pop((service, username), None) is None:
             raise keyring.errors.PasswordDeleteError(username)
+
+
+def demo_prefill(credentials: Mapping[str, str]) -> ConnectionForm:
+    """The Connect step's fields filled from the sandbox's credentials."""
+    from zsync_tui.setup_flow import ConnectionForm
+
+    return ConnectionForm(
+        data_centre="custom",
+        accounts_url=credentials["accounts_url"],
+        api_domain=credentials["api_domain"],
+        client_id=credentials["client_id"],
+        client_secret=credentials["client_secret"],
+        token_kind="refresh_token",
+        token=credentials["refresh_token"],
+    )
 
 
 @contextmanager
@@ -80,7 +99,6 @@ def demo(
     from zsync_tui.app import make_app
     from zsync_tui.sandbox.options import SandboxOptions
     from zsync_tui.sandbox.server import run_in_thread
-    from zsync_tui.setup_flow import ConnectionForm
     from zsync_tui.setup_services import ServiceBackend
 
     options = SandboxOptions(
@@ -94,15 +112,5 @@ def demo(
     keyring.set_keyring(ProcessMemoryKeyring())
     with demo_home(demo_dir) as home, run_in_thread(options) as sandbox:
         runtime = Runtime.start(str(home), DEMO_PROFILE)
-        credentials = sandbox.credentials
-        prefill = ConnectionForm(
-            data_centre="custom",
-            accounts_url=credentials["accounts_url"],
-            api_domain=credentials["api_domain"],
-            client_id=credentials["client_id"],
-            client_secret=credentials["client_secret"],
-            token_kind="refresh_token",
-            token=credentials["refresh_token"],
-        )
-        backend = ServiceBackend(runtime, prefill=prefill)
+        backend = ServiceBackend(runtime, prefill=demo_prefill(sandbox.credentials))
         make_app(runtime, backend).run()
