@@ -82,7 +82,8 @@ class StoreQueries:
         with self.store.read() as session:
             last = self.last_run(session)
             last_finished = self.last_run(session, finished_only=True)
-            failing = self.failing_by_reason(session, int(last.id or 0)) if last else {}
+            last_errors = self.failing_by_reason(session, int(last.id or 0)) if last else {}
+        failing = still_failing(dict(status.get("failing_by_reason") or {}), last_errors)
         summary = run_summary(last) if last else None
         enabled = bool(status.get("enabled", True))
         next_run = None
@@ -319,3 +320,13 @@ class StoreQueries:
         fields = self.link_fields(link_id)
         waiting = sum(1 for f in fields if f.conflict_id is not None)
         return customer_row(link, waiting), fields
+
+
+def still_failing(standing: dict[str, int], last_run: dict[str, int]) -> dict[str, int]:
+    """Records failing now, by reason: the refusals the ledger keeps (a run that skips an
+    unchanged refused record logs no error for it) with the last run's errors (a network or
+    ambiguous failure is retried, not kept); a record in both is counted once."""
+    merged = dict(standing)
+    for reason, count in last_run.items():
+        merged[reason] = max(merged.get(reason, 0), count)
+    return dict(sorted(merged.items(), key=lambda kv: -kv[1]))
