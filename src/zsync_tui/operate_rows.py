@@ -1,13 +1,18 @@
-"""The rows the operating screens show: plain dataclasses, built from the store's tables."""
+"""The rows the operating screens show: plain dataclasses, built from the store's tables.
+
+The store's models are named for type hints only: the dashboard imports these rows before its
+first paint, and the store (SQLModel, SQLAlchemy) costs most of a second to import.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from zsync_tui.store import JournalEntry, RecordLink, SyncRun
+if TYPE_CHECKING:
+    from zsync_tui.store import JournalEntry, RecordLink, SyncRun
 
 CustomerFilter = Literal["all", "from_crm", "linked", "unlinked", "failing"]
 CUSTOMER_FILTERS: tuple[CustomerFilter, ...] = ("all", "from_crm", "linked", "unlinked", "failing")

@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.message import Message
@@ -28,14 +28,26 @@ from textual.timer import Timer
 from textual.worker import Worker
 
 from zsync_tui.messages import LookupFailed, LookupFinished
-from zsync_tui.operate_backend import OperateBackend, describe_problem
 from zsync_tui.operate_rows import Budget, Health
 from zsync_tui.operate_sync_process import SyncProcess, advice_for
 from zsync_tui.sync.events import RunReport, SyncProgress
 
+if TYPE_CHECKING:
+    # The backend imports the store and the sync service (most of a second): the dashboard
+    # imports this module before its first paint, so the backend is built by the first
+    # refresh, on a thread (`OperateRunner.backend`).
+    from zsync_tui.operate_backend import OperateBackend
+
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.25  # about four repaints a second, however often the engine reports
 REFRESH_INTERVAL_S = 10.0
+
+
+def describe_problem(exc: BaseException) -> str:
+    """`operate_backend.describe_problem`, imported only when a failure needs its words."""
+    from zsync_tui.operate_backend import describe_problem as describe
+
+    return describe(exc)
 
 
 class OperateSyncStarted(Message):
@@ -104,14 +116,15 @@ class OperateRunner:
     def __init__(
         self,
         app: App[Any],
-        backend: OperateBackend,
+        backend: OperateBackend | None = None,
         *,
         periodic: bool = True,
         sync_in_child: bool = True,
         prewarm: bool = True,
     ) -> None:
         self.app = app
-        self.backend = backend
+        self._backend = backend
+        self._backend_lock = threading.Lock()
         self.periodic = periodic
         self.sync_in_child = sync_in_child
         #: Compose the main screens ahead while the dashboard is idle (screens/operate_base).
@@ -122,6 +135,20 @@ class OperateRunner:
         self._child: SyncProcess | None = None
         self._refresh_timer: Timer | None = None
         self._schedule_timer: Timer | None = None
+
+    @property
+    def backend(self) -> OperateBackend:
+        """The services' adapter over the App's runtime, built on first use: the first refresh
+        builds it on a thread, after the dashboard's first paint."""
+        with self._backend_lock:  # the refresh thread and the event loop may both ask first
+            if self._backend is None:
+                from zsync_tui.operate_backend import OperateBackend
+
+                runtime = getattr(self.app, "runtime", None)
+                if runtime is None:
+                    raise RuntimeError("the operating screens need an App with a `runtime`")
+                self._backend = OperateBackend(runtime)
+            return self._backend
 
     # -- listeners -------------------------------------------------------------------------
 
@@ -300,14 +327,15 @@ _RUNNERS: weakref.WeakKeyDictionary[App[Any], OperateRunner] = weakref.WeakKeyDi
 
 def install_runner(
     app: App[Any],
-    backend: OperateBackend,
+    backend: OperateBackend | None = None,
     *,
     periodic: bool = True,
     sync_in_child: bool = True,
     prewarm: bool = True,
 ) -> OperateRunner:
     """Give `app` its runner (tests and benchmarks choose the backend, switch off timers and
-    prewarming, and may keep the sync in this process)."""
+    prewarming, and may keep the sync in this process; None: one over the app's runtime,
+    built on first use)."""
     runner = OperateRunner(
         app, backend, periodic=periodic, sync_in_child=sync_in_child, prewarm=prewarm
     )
@@ -316,11 +344,9 @@ def install_runner(
 
 
 def runner_for(app: App[Any]) -> OperateRunner:
-    """The app's runner, made over the app's runtime on first use."""
+    """The app's runner, made on first use; its backend (over the app's runtime) is built
+    when first needed."""
     runner = _RUNNERS.get(app)
     if runner is None:
-        runtime = getattr(app, "runtime", None)
-        if runtime is None:
-            raise RuntimeError("the operating screens need an App with a `runtime`")
-        runner = install_runner(app, OperateBackend(runtime))
+        runner = install_runner(app)
     return runner

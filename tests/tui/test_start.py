@@ -4,7 +4,10 @@ from the store itself when it cannot, and a clear message when the store is unus
 from __future__ import annotations
 
 import gc
+import json
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,34 @@ from zsync_tui.runtime import Runtime
 from zsync_tui.setup_services import ServiceBackend
 from zsync_tui.setup_start import saved_profile_state
 from zsync_tui.store import Profile
+
+#: What must wait until after the first paint: each costs tens to hundreds of milliseconds
+#: (`zsync_tui.zoho.datacentres`, a table of URLs, is cheap and allowed).
+HEAVY_MODULES = (
+    "sqlmodel",
+    "sqlalchemy",
+    "pydantic",
+    "httpx",
+    "keyring",
+    "zsync_tui.store",
+    "zsync_tui.zoho.session",
+    "zsync_tui.zoho.oauth",
+    "zsync_tui.sync.engine",
+    "zsync_tui.sync.service",
+    "zsync_tui.operate_backend",
+)
+#: Everything `zsync` imports before either first screen is painted: the command line, the
+#: App, its backend, and the setup flow's first step and the dashboard (both screen classes
+#: are imported for their stylesheets).
+FIRST_PAINT_IMPORTS = """
+import json, sys
+import zsync_tui.cli, zsync_tui.app, zsync_tui.setup_services, zsync_tui.setup_start
+from zsync_tui.screens import step_screen
+from zsync_tui.screens.dashboard import DashboardScreen
+from zsync_tui.setup_flow import STEP_ORDER
+step_screen(STEP_ORDER[0])
+print(json.dumps(sorted(sys.modules)))
+"""
 
 
 def _save_profile(runtime: Runtime, **values: Any) -> None:
@@ -122,3 +153,16 @@ async def test_the_collector_is_back_on_once_the_first_screen_is_painted(
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+def test_neither_first_screen_imports_the_store_or_the_wire() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_PAINT_IMPORTS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = set(json.loads(done.stdout))
+    assert "zsync_tui.screens.dashboard" in loaded and "textual.app" in loaded
+    assert sorted(loaded & set(HEAVY_MODULES)) == []

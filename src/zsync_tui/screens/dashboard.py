@@ -8,7 +8,7 @@ runner, so a sync keeps running whichever screen is shown.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from textual import on
@@ -30,10 +30,12 @@ from zsync_tui.screens.operate_base import (
     open_operate_screen,
     prewarm_operate_screen,
 )
-from zsync_tui.sync.events import RunReport
 from zsync_tui.widgets.budget_gauge import BudgetGauge
 from zsync_tui.widgets.operate_footer import OperateFooter
 from zsync_tui.widgets.progress_panel import ProgressPanel
+
+if TYPE_CHECKING:
+    from zsync_tui.sync.events import RunReport
 
 
 def when(moment: datetime | None) -> str:
@@ -177,7 +179,7 @@ class DashboardScreen(OperateScreen):
         with VerticalScroll(id="dashboard"):
             with Horizontal(id="top"):
                 yield Static("Reading the state…", id="health", classes="panel")
-                yield Static("", id="run-times", classes="panel")
+                yield Static("Last run: reading…", id="run-times", classes="panel")
             yield BudgetGauge(id="budget", classes="panel")
             yield ProgressPanel(id="progress")
         yield OperateFooter()
@@ -187,7 +189,9 @@ class DashboardScreen(OperateScreen):
         self.runner.subscribe(self.query_one(ProgressPanel))
         if self.runner.state.running:
             self.query_one(ProgressPanel).begin(self.runner.state.dry_run)
-        self.runner.refresh_now()
+        # The figures are read once this frame is painted: the first read builds the backend
+        # (the store, the sync service), whose imports would otherwise delay the paint.
+        self.call_after_refresh(self.runner.refresh_now)
         if self.runner.prewarm:
             self.set_timer(PREWARM_AFTER_S, self._prewarm_next)
 

@@ -18,13 +18,16 @@ from textual.events import Mount, ScreenResume
 from textual.screen import Screen
 from textual.widgets import Input
 
-from zsync_tui.operate_backend import OperateBackend
 from zsync_tui.operate_runner import OperateRunner, runner_for
 from zsync_tui.resources import stylesheet
-from zsync_tui.sync.events import RunReport
 
 if TYPE_CHECKING:
     from textual.app import App
+
+    # For hints only: the dashboard imports this module before its first paint, and the
+    # backend brings the store and the sync service (most of a second of imports).
+    from zsync_tui.operate_backend import OperateBackend
+    from zsync_tui.sync.events import RunReport
 
 
 def screen_factories() -> dict[str, tuple[str, type[Screen[None]]]]:
