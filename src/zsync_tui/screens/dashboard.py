@@ -173,6 +173,7 @@ class DashboardScreen(OperateScreen):
 
     _shown_health: tuple[Health, int] | None = None
     _shown_budget: Budget | None = None
+    _prewarm_armed = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -192,7 +193,13 @@ class DashboardScreen(OperateScreen):
         # The figures are read once this frame is painted: the first read builds the backend
         # (the store, the sync service), whose imports would otherwise delay the paint.
         self.call_after_refresh(self.runner.refresh_now)
-        if self.runner.prewarm:
+
+    def _arm_prewarm(self) -> None:
+        """Compose the other screens ahead from PREWARM_AFTER_S after the first figures: their
+        modules import the backend's, which the first read has loaded by then (imported on the
+        event loop while that read's thread still imports them, they would stall every key)."""
+        if self.runner.prewarm and not self._prewarm_armed:
+            self._prewarm_armed = True
             self.set_timer(PREWARM_AFTER_S, self._prewarm_next)
 
     def _prewarm_next(self) -> None:
@@ -211,6 +218,7 @@ class DashboardScreen(OperateScreen):
     # -- what the runner reports -----------------------------------------------------------
 
     def on_operate_refreshed(self, event: OperateRefreshed) -> None:
+        self._arm_prewarm()
         if event.problem is not None:
             self._shown_health = None
             self.query_one("#health", Static).update(
