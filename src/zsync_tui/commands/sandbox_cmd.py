@@ -119,7 +119,7 @@ def serve(
             err=True,
         )
     try:
-        running = run_in_thread(options, host=host, port=port)
+        running = run_in_thread(options, host=host, port=port, settle_heap=True)
     except (SandboxStartError, StateFileError, OSError) as exc:
         raise click.ClickException(
             f"{exc} (try another --port, or check --host / --state)"

@@ -133,10 +133,12 @@ async def load_state(request: Request) -> Response:
     path = await _state_path(request, "load from")
     if isinstance(path, Response):
         return path
+    sandbox = sandbox_of(request)
     try:
-        sandbox_of(request).world = World.load(path)
+        sandbox.world = World.load(path)
     except StateFileError as exc:
         return _problem(str(exc))
+    sandbox.settle()
     return json_reply({"loaded": str(path)})
 
 

@@ -7,15 +7,19 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from zsync_tui.sandbox import accounts, admin, billing_customers, crm_records
 from zsync_tui.sandbox.options import SandboxOptions
 from zsync_tui.sandbox.pipeline import SandboxPipeline
 from zsync_tui.sandbox.responses import ApiError, crm_error_body, json_reply
 from zsync_tui.sandbox.state import Sandbox
+from zsync_tui.sandbox.world import CRM_MODULES
 
 CRM = "/crm/v8"
 BILLING = "/billing/v1"
+_LIST_PREFIX = CRM + "/"
+_LIST_SEGMENTS = frozenset(name.lower() for name in CRM_MODULES)
 
 
 def _crm_routes() -> list[BaseRoute]:
@@ -99,6 +103,35 @@ def _admin_routes() -> list[BaseRoute]:
     ]
 
 
+class DirectListRoute:
+    """GET /crm/v8/{module} for a module the sandbox serves, straight to `list_records`.
+
+    A sync's walk calls this route hundreds of times in a row; Starlette would first try the
+    twenty routes above it and pass through its exception layer. The handler, its checks and
+    its error replies are the same: the pipeline around this still authenticates, admits,
+    delays and counts the call. Every other request goes on to the router."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and path.startswith(_LIST_PREFIX)
+            and path[len(_LIST_PREFIX) :].lower() in _LIST_SEGMENTS
+        ):
+            scope["path_params"] = {"module": path[len(_LIST_PREFIX) :]}
+            try:
+                response = await crm_records.list_records(Request(scope, receive))
+            except ApiError as exc:
+                response = json_reply(exc.body, exc.status, exc.headers)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return json_reply(exc.body, exc.status, exc.headers)
@@ -147,5 +180,7 @@ def create_app(options: SandboxOptions | None = None, sandbox: Sandbox | None = 
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _crash},
     )
     app.state.sandbox = sandbox
+    # The last added is the outermost: the pipeline runs first, then the direct route.
+    app.add_middleware(DirectListRoute)
     app.add_middleware(SandboxPipeline, sandbox=sandbox)
     return app

@@ -12,6 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from zsync_tui.sandbox.connections import CoalescingTransport
 from zsync_tui.sandbox.responses import (
     BILLING_INTERNAL,
     BILLING_NOT_AUTHORIZED,
@@ -210,21 +211,39 @@ class SandboxPipeline:
             sandbox.stats.faults["truncated"] += 1
             body = body[: max(1, len(body) // 2)]
         headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers + extra})
-        if body and faults.trickle and rng.random() < faults.trickle:
-            sandbox.stats.faults["trickle"] += 1
-            step = max(1, faults.trickle_chunk)
-            for offset in range(0, len(body), step):
-                await send(
-                    {
-                        "type": "http.response.body",
-                        "body": body[offset : offset + step],
-                        "more_body": offset + step < len(body),
-                    }
-                )
-                await asyncio.sleep(faults.trickle_delay_ms / 1000.0)
-            return
-        await send({"type": "http.response.body", "body": body})
+        # The status line and headers leave with the (first part of the) body, in one write.
+        transport = sandbox.connections.transport_for(scope.get("client"))
+        if transport is not None:
+            transport.hold()
+        try:
+            await send(
+                {"type": "http.response.start", "status": status, "headers": headers + extra}
+            )
+            if body and faults.trickle and rng.random() < faults.trickle:
+                sandbox.stats.faults["trickle"] += 1
+                await self._trickle(send, body, transport)
+                return
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            if transport is not None:
+                transport.release()
+
+    async def _trickle(
+        self, send: Send, body: bytes, transport: CoalescingTransport | None
+    ) -> None:
+        faults = self.sandbox.faults
+        step = max(1, faults.trickle_chunk)
+        for offset in range(0, len(body), step):
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": body[offset : offset + step],
+                    "more_body": offset + step < len(body),
+                }
+            )
+            if transport is not None:
+                transport.release()
+            await asyncio.sleep(faults.trickle_delay_ms / 1000.0)
 
     async def _delay(self, seconds: float) -> None:
         """Wait `seconds`, never less, on top of the call's own work; count what was waited.
@@ -248,7 +267,7 @@ class SandboxPipeline:
             await asyncio.sleep(faults.stall_s)
         transport = self.sandbox.connections.transport_for(scope.get("client"))
         if transport is not None:
-            transport.abort()  # type: ignore[attr-defined]
+            transport.abort()
             return
         raise ConnectionDropped("the sandbox dropped the connection after applying the write")
 

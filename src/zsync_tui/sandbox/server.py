@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - httptools is a dependency; h11 still w
     FastProtocol = H11Protocol  # type: ignore[assignment,misc]
 
 from zsync_tui.sandbox.app import create_app
-from zsync_tui.sandbox.connections import ConnectionTracker
+from zsync_tui.sandbox.connections import CoalescingTransport, ConnectionTracker
 from zsync_tui.sandbox.options import SandboxOptions
 from zsync_tui.sandbox.state import Sandbox
 
@@ -36,8 +36,9 @@ def tracked_protocol(
 
     class TrackedProtocol(base):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)
-            tracker.opened(self.client, transport)
+            coalescing = CoalescingTransport(transport)
+            super().connection_made(coalescing)
+            tracker.opened(self.client, coalescing)
 
         def connection_lost(self, exc: Exception | None) -> None:
             tracker.closed(self.client)
@@ -80,9 +81,17 @@ def url_for(host: str, port: int) -> str:
 class RunningSandbox:
     """A sandbox served by uvicorn on loopback in a daemon thread; a context manager."""
 
-    def __init__(self, options: SandboxOptions, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        options: SandboxOptions,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settle_heap: bool = False,
+    ) -> None:
         self.sandbox = Sandbox(options)
         self.sandbox.world.build_indexes()
+        self.sandbox.settle_heap = settle_heap
+        self.sandbox.settle()
         self.options = options
         self._server = make_server(self.sandbox, host, port)
         self._host = host
@@ -145,9 +154,16 @@ class RunningSandbox:
 
 
 def run_in_thread(
-    options: SandboxOptions | None = None, host: str = "127.0.0.1", port: int = 0, **overrides: Any
+    options: SandboxOptions | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    settle_heap: bool = False,
+    **overrides: Any,
 ) -> RunningSandbox:
-    """Start a sandbox on `host:port` (0: an ephemeral port) in a daemon thread."""
+    """Start a sandbox on `host:port` (0: an ephemeral port) in a daemon thread.
+
+    `settle_heap` freezes the world out of the garbage collector's rounds (`Sandbox.settle`):
+    for a process that serves one sandbox, as `zsync sandbox serve` does."""
     if options is None:
         options = SandboxOptions(**overrides)
-    return RunningSandbox(options, host, port).start()
+    return RunningSandbox(options, host, port, settle_heap).start()
