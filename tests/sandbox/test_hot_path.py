@@ -97,3 +97,20 @@ def test_a_settled_sandbox_freezes_each_new_world() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_compact_reallocates_records_in_walk_order_with_the_same_content() -> None:
+    sandbox = Sandbox(SandboxOptions(seed=5, accounts=40, contacts=30, deals=10, customers=0))
+    module = sandbox.world.crm["Accounts"]
+    before = {record_id: dict(record) for record_id, record in module.records.items()}
+    old_objects = {record_id: record for record_id, record in module.records.items()}
+    module.compact()
+    assert list(module.records) == list(before)  # id order kept
+    assert module.records == before  # same values
+    for record_id, record in module.records.items():
+        assert record is not old_objects[record_id]
+        assert record["Owner"] is not old_objects[record_id]["Owner"]
+        # What the seeder shared within a record stays shared.
+        assert (record["Created_By"] is record["Modified_By"]) == (
+            old_objects[record_id]["Created_By"] is old_objects[record_id]["Modified_By"]
+        )

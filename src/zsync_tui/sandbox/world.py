@@ -60,6 +60,19 @@ class CrmModule:
         """Mark the module changed so cached views are rebuilt."""
         self.version += 1
 
+    def compact(self) -> None:
+        """Reallocate the records in the order a sync reads them: by Modified_Time.
+
+        The seeder allocates records in id order while a sync walks them by Modified_Time,
+        so each page of 200 touched dicts spread over the whole heap (tens of MB for 50,000
+        Accounts) and a list call spent most of its time waiting on memory. Fresh copies made
+        in walk order sit side by side. Same ids, same values, same id order of `records`."""
+        fresh = {
+            record_id: _copy_containers(self.records[record_id], {})
+            for _, record_id in self.sorted_by("Modified_Time")
+        }
+        self.records.update(fresh)  # existing keys: the id order stays
+
     def sorted_by(self, time_field: str) -> list[tuple[str, str]]:
         """All records' (time, id) in order: sorted once, then kept current by every write."""
         index = self.time_index.get(time_field)
@@ -67,6 +80,22 @@ class CrmModule:
             index = sorted((r.get(time_field) or "", r["id"]) for r in self.records.values())
             self.time_index[time_field] = index
         return index
+
+
+def _copy_containers(value: Any, copies: dict[int, Any]) -> Any:
+    """`value` with its dicts and lists newly allocated (shared ones stay shared, via `copies`);
+    strings and numbers are immutable and kept."""
+    if not isinstance(value, dict | list):
+        return value
+    done = copies.get(id(value))
+    if done is not None:
+        return done
+    if isinstance(value, dict):
+        copied: Any = {key: _copy_containers(item, copies) for key, item in value.items()}
+    else:
+        copied = [_copy_containers(item, copies) for item in value]
+    copies[id(value)] = copied
+    return copied
 
 
 @dataclass
