@@ -40,26 +40,10 @@ from types import FrameType
 from typing import Any
 
 import keyring
-import keyring.backend
+
+from zsync_tui.commands.demo import ProcessMemoryKeyring
 
 CLIENT_PARTS = ("/httpx/", "/httpcore/", "/h11/", "/anyio/", "/zsync_tui/zoho/")
-
-
-class _MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 class SandboxProcess:
@@ -370,7 +354,7 @@ def main() -> None:
         serve_sandbox(args.serve_sandbox)
         return
     os.environ.setdefault("ZSYNC_HOME", tempfile.mkdtemp(prefix="zsync-bench-home-"))
-    keyring.set_keyring(_MemoryKeyring())
+    keyring.set_keyring(ProcessMemoryKeyring())
     result: dict[str, Any] = {
         "scale": args.scale,
         "initial_and_idle": initial_and_idle(args.scale, args.profile),

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import keyring
-import keyring.backend
+
+from zsync_tui.commands.demo import ProcessMemoryKeyring
 
 TARGET_P95_MS = 100.0
 SANDBOX_NICENESS = 10
@@ -39,25 +40,6 @@ WALK = (
     "c", "escape",
     "down", "up",
 )  # fmt: skip
-
-
-class ProcessKeyring(keyring.backend.KeyringBackend):
-    """Secrets for this one process (the sandbox's throwaway credentials)."""
-
-    priority = 0  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.entries.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.entries.pop((service, username), None)
 
 
 @dataclass
@@ -117,19 +99,9 @@ def connect(home: str, creds: dict[str, str]) -> Any:
     from zsync_tui.runtime import Runtime
     from zsync_tui.sync.config import IntegrationConfig
     from zsync_tui.sync.service import SyncService
-    from zsync_tui.zoho.oauth import Secret
 
     runtime = Runtime.start(home)
-    request = ConnectRequest(
-        profile=runtime.profile_name,
-        data_centre="custom",
-        client_id=creds["client_id"],
-        client_secret=Secret(creds["client_secret"]),
-        refresh_token=Secret(creds["refresh_token"]),
-        accounts_url=creds["accounts_url"],
-        api_domain=creds["api_domain"],
-        pick_first_org=True,
-    )
+    request = ConnectRequest.for_custom(creds, runtime.profile_name, pick_first_org=True)
     asyncio.run(connect_profile(runtime, request))
     config = IntegrationConfig.defaults().model_copy(update={"duplicates": "review"})
     asyncio.run(SyncService(runtime).save_config(config, check_remote=False))
@@ -316,7 +288,7 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=120.0, help="most time spent on keys")
     args = parser.parse_args()
-    keyring.set_keyring(ProcessKeyring())
+    keyring.set_keyring(ProcessMemoryKeyring())
     # The sync child gets the secrets from the App; what it would cache goes nowhere.
     os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
     home = tempfile.mkdtemp(prefix="zsync-bench-")

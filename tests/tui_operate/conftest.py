@@ -318,22 +318,12 @@ def start_live(
     from zsync_tui.sandbox.options import SandboxOptions
     from zsync_tui.sandbox.server import run_in_thread
     from zsync_tui.sync.service import SyncService
-    from zsync_tui.zoho.oauth import Secret
 
     options = dict(seed=7, accounts=12, contacts=20, customers=10, duplicates=4, deals=6)
     with run_in_thread(SandboxOptions(**{**options, **world})) as sandbox:  # type: ignore[arg-type]
         creds = sandbox.credentials
         runtime = Runtime.start(str(isolated_home))
-        request = ConnectRequest(
-            profile=runtime.profile_name,
-            data_centre="custom",
-            client_id=creds["client_id"],
-            client_secret=Secret(creds["client_secret"]),
-            refresh_token=Secret(creds["refresh_token"]),
-            accounts_url=creds["accounts_url"],
-            api_domain=creds["api_domain"],
-            pick_first_org=True,
-        )
+        request = ConnectRequest.for_custom(creds, runtime.profile_name, pick_first_org=True)
         asyncio.run(connect(runtime, request))
         # The App's sync child gets the secrets from the App (this memory keyring); what it
         # would cache in a keyring goes to one that keeps nothing, never the machine's.
