@@ -18,6 +18,14 @@ def _brute(module, sort_by: str, after: str) -> list:
     return sorted((r[sort_by], r["id"]) for r in rows)
 
 
+def _assert_records_in_step(module) -> None:
+    # The record lists that pages slice must hold the live dicts, position for position.
+    for time_field, keys in module.time_index.items():
+        rows = module.time_records[time_field]
+        assert [(r.get(time_field) or "", r["id"]) for r in rows] == keys, time_field
+        assert all(r is module.records[r["id"]] for r in rows), time_field
+
+
 def test_indexes_match_a_brute_force_sort_under_random_writes() -> None:
     sandbox = Sandbox(SandboxOptions(seed=3, accounts=150, contacts=0, deals=0, customers=0))
     sandbox.clock.set(1_900_000_000, frozen=True)
@@ -38,6 +46,7 @@ def test_indexes_match_a_brute_force_sort_under_random_writes() -> None:
         if rng.random() < 0.3:
             sandbox.clock.advance(rng.choice((0, 1, 2)))
         if step % 25 == 0:
+            _assert_records_in_step(module)
             for sort_by in ("id", "Modified_Time", "Created_Time"):
                 for since in ("", after):
                     assert view_keys(module, ViewSpec(sort_by, True, since, "")) == _brute(
@@ -71,3 +80,24 @@ def test_a_token_walk_sees_every_untouched_record_once_despite_writes() -> None:
         untouched = [record_id for record_id in seen if record_id not in touched]
         assert len(untouched) == len(set(untouched))
         assert before - touched <= set(untouched)
+        _assert_records_in_step(module)
+
+
+def test_a_page_serves_the_live_records_of_its_keys_in_both_orders() -> None:
+    sandbox = Sandbox(SandboxOptions(seed=6, accounts=60, contacts=0, deals=0, customers=0))
+    module = sandbox.world.crm["Accounts"]
+    module.compact()  # fresh dicts: the pages must not serve the ones it replaced
+    updated = update(sandbox, module, next(iter(module.records.values())), {"Phone": "42"})
+    for ascending in (True, False):
+        spec = ViewSpec("Modified_Time", ascending, "", "")
+        keys = view_keys(module, spec)
+        expected = keys if ascending else keys[::-1]
+        page = page_by_number(sandbox, module, spec, 1, 25)
+        served = list(page.records)
+        while page.more:
+            assert page.next_token is not None
+            page = page_by_token(sandbox, module, spec, page.next_token, 25)
+            served += page.records
+        assert [(r["Modified_Time"], r["id"]) for r in served] == expected
+        assert all(r is module.records[r["id"]] for r in served)
+    assert updated["Phone"] == "42" and module.records[updated["id"]] is updated

@@ -7,7 +7,7 @@ walks the list neither shift nor repeat what it has not yet seen."""
 from __future__ import annotations
 
 import base64
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -63,9 +63,12 @@ def time_index(module: CrmModule, field: str) -> list[tuple[str, str]]:
 
 
 def index_add(module: CrmModule, record: Record) -> None:
-    """Keep the time indexes current after an insert."""
+    """Keep the time indexes (keys and records, in step) current after an insert."""
     for field, index in module.time_index.items():
-        insort(index, (record.get(field) or "", record["id"]))
+        key = (record.get(field) or "", record["id"])
+        position = bisect_left(index, key)
+        index.insert(position, key)
+        module.time_records[field].insert(position, record)
 
 
 def index_remove(module: CrmModule, record: Record) -> None:
@@ -75,6 +78,7 @@ def index_remove(module: CrmModule, record: Record) -> None:
         position = bisect_left(index, key)
         if position < len(index) and index[position] == key:
             del index[position]
+            del module.time_records[field][position]
 
 
 def _base_keys(module: CrmModule, sort_by: str) -> list[Key]:
@@ -116,10 +120,15 @@ def view_keys(module: CrmModule, spec: ViewSpec) -> list[Key]:
 
 
 def _slice(
-    module: CrmModule, keys: list[Key], start: int, end: int, ascending: bool
+    module: CrmModule, spec: ViewSpec, keys: list[Key], start: int, end: int
 ) -> list[Record]:
-    chosen = keys[max(0, start) : max(0, end)]
-    if not ascending:
+    start, end = max(0, start), max(0, end)
+    if spec.sort_by != "id" and keys is module.time_index.get(spec.sort_by):
+        # An unfiltered time view: the records list runs in step with its keys.
+        rows = module.time_records[spec.sort_by][start:end]
+        return rows if spec.ascending else rows[::-1]
+    chosen = keys[start:end]
+    if not spec.ascending:
         chosen = chosen[::-1]
     lookup = module.records.__getitem__
     if chosen and isinstance(chosen[0], tuple):
@@ -178,11 +187,11 @@ def page_by_number(
     keys = view_keys(module, spec)
     start = (page - 1) * per_page
     if spec.ascending:
-        chunk = _slice(module, keys, start, start + per_page, True)
+        chunk = _slice(module, spec, keys, start, start + per_page)
         more = start + per_page < len(keys)
     else:
         end = len(keys) - start
-        chunk = _slice(module, keys, end - per_page, end, False)
+        chunk = _slice(module, spec, keys, end - per_page, end)
         more = end - per_page > 0
     served = start + len(chunk)
     token = _next_token(sandbox, module, spec, chunk, page + 1, served) if more else None
@@ -216,11 +225,11 @@ def page_by_token(
     last = _token_key(spec.sort_by, payload["k"])
     if spec.ascending:
         start = bisect_right(keys, last)
-        chunk = _slice(module, keys, start, start + per_page, True)
+        chunk = _slice(module, spec, keys, start, start + per_page)
         more = start + per_page < len(keys)
     else:
         end = bisect_left(keys, last)
-        chunk = _slice(module, keys, end - per_page, end, False)
+        chunk = _slice(module, spec, keys, end - per_page, end)
         more = end - per_page > 0
     page_number = int(payload.get("p", 1))
     served += len(chunk)

@@ -32,6 +32,9 @@ class CrmModule:
     views_version: int = -1
     # (time, id) keys sorted, per time field; built on first use, then kept current by writes.
     time_index: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # The records themselves, in step with `time_index` (same field, same positions), so a
+    # page of an unfiltered view is a slice rather than 200 lookups by id.
+    time_records: dict[str, list[Record]] = field(default_factory=dict)
     id_keys: list[str] = field(default_factory=list)
     id_keys_version: int = -1
     # lookup field → parent id → child ids (related lists), rebuilt when `version` moves.
@@ -72,6 +75,12 @@ class CrmModule:
             for _, record_id in self.sorted_by("Modified_Time")
         }
         self.records.update(fresh)  # existing keys: the id order stays
+        # The walk lists still point at the old dicts.
+        records = self.records
+        self.time_records = {
+            time_field: [records[record_id] for _, record_id in index]
+            for time_field, index in self.time_index.items()
+        }
 
     def sorted_by(self, time_field: str) -> list[tuple[str, str]]:
         """All records' (time, id) in order: sorted once, then kept current by every write."""
@@ -79,7 +88,14 @@ class CrmModule:
         if index is None:
             index = sorted((r.get(time_field) or "", r["id"]) for r in self.records.values())
             self.time_index[time_field] = index
+            records = self.records
+            self.time_records[time_field] = [records[record_id] for _, record_id in index]
         return index
+
+    def records_by(self, time_field: str) -> list[Record]:
+        """All records in `sorted_by(time_field)` order, position for position."""
+        self.sorted_by(time_field)
+        return self.time_records[time_field]
 
 
 def _copy_containers(value: Any, copies: dict[int, Any]) -> Any:
