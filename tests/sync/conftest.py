@@ -4,7 +4,11 @@ sorted by Modified_Time, `If-Modified-Since` strictly after, 100-record batch wr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import os
+import signal
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -367,3 +371,51 @@ def make_harness(memory_keyring: Any) -> Any:
         return Harness(sandbox, runtime)
 
     return make
+
+
+ForkedZsync = Callable[..., tuple[str, int, dict[str, str]]]
+
+
+def _forked_zsync(
+    args: list[str], env: dict[str, str], out_path: str, timeout_s: float = 120.0
+) -> tuple[str, int, dict[str, str]]:
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 70
+        try:
+            from click.testing import CliRunner
+
+            from zsync_tui.cli import main
+            from zsync_tui.sync import crashpoints
+
+            crashpoints.reset()
+            result = CliRunner().invoke(main, args, env=env)
+            with open(out_path, "w", encoding="utf-8") as handle:
+                json.dump({"stdout": result.stdout, "stderr": result.stderr}, handle)
+            code = result.exit_code
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"the zsync child ({' '.join(args)}) hung")
+        time.sleep(0.01)
+    printed: dict[str, str] = {}
+    if os.path.exists(out_path):
+        with open(out_path, encoding="utf-8") as handle:
+            printed = json.load(handle)
+    if os.WIFSIGNALED(status):
+        return "killed", os.WTERMSIG(status), printed
+    return "exited", os.WEXITSTATUS(status), printed
+
+
+@pytest.fixture
+def forked_zsync() -> ForkedZsync:
+    """`zsync ARGS` in a forked process (its own main thread, for signal handlers, and its
+    own crash points): `(args, env, out_path)` -> ("killed", signal) or ("exited", code),
+    with what it printed ({"stdout", "stderr"}; the file at out_path keeps it)."""
+    return _forked_zsync

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -81,45 +80,6 @@ async def zsync(harness: Any, *args: str) -> Any:
     return await asyncio.to_thread(CliRunner().invoke, main, list(args), env=cli_env(harness))
 
 
-def forked_zsync(
-    harness: Any, args: list[str], out_path: str, **env: str
-) -> tuple[str, int, dict[str, str]]:
-    """`zsync ARGS` in a forked process (its own main thread, for signal handlers):
-    ("killed", signal) or ("exited", code), with what it printed."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = 70
-        try:
-            from click.testing import CliRunner
-
-            from zsync_tui.cli import main
-            from zsync_tui.sync import crashpoints
-
-            crashpoints.reset()
-            result = CliRunner().invoke(main, args, env={**cli_env(harness), **env})
-            with open(out_path, "w", encoding="utf-8") as handle:
-                json.dump({"stdout": result.stdout, "stderr": result.stderr}, handle)
-            code = result.exit_code
-        finally:
-            os._exit(code)
-    deadline = time.monotonic() + 60
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail("the zsync child hung")
-        time.sleep(0.01)
-    printed: dict[str, str] = {}
-    if os.path.exists(out_path):
-        with open(out_path, encoding="utf-8") as handle:
-            printed = json.load(handle)
-    if os.WIFSIGNALED(status):
-        return "killed", os.WTERMSIG(status), printed
-    return "exited", os.WEXITSTATUS(status), printed
-
-
 def api_requests(harness: Any) -> int:
     stats = harness.admin("GET", "stats")
     return sum(row["count"] for row in stats["requests"] if "/oauth/" not in row["path"])
@@ -157,7 +117,7 @@ async def test_a_second_sync_while_another_process_holds_the_lock_exits_75_and_w
 
 
 async def test_a_sync_killed_while_holding_the_lock_frees_it_and_is_marked_interrupted(
-    harness: Any, tmp_path: Any
+    harness: Any, tmp_path: Any, forked_zsync: Any
 ) -> None:
     from zsync_tui.operate_rows import run_summary
     from zsync_tui.screens.dashboard import run_outcome
@@ -165,12 +125,9 @@ async def test_a_sync_killed_while_holding_the_lock_frees_it_and_is_marked_inter
 
     await harness.configure(**CONFIG)
     # The engine's second checkpoint: the run row is written, the run is half way.
+    crash = {"ZSYNC_CRASH_AT": "2", "ZSYNC_CRASH_NOTE": str(tmp_path / "kills")}
     how, code, _ = forked_zsync(
-        harness,
-        ["sync", "--json"],
-        str(tmp_path / "out.json"),
-        ZSYNC_CRASH_AT="2",
-        ZSYNC_CRASH_NOTE=str(tmp_path / "kills"),
+        ["sync", "--json"], {**cli_env(harness), **crash}, str(tmp_path / "out.json")
     )
     assert (how, code) == ("killed", signal.SIGKILL)
     [dead] = runs(harness)
@@ -239,11 +196,13 @@ async def test_the_tui_shows_the_holder_when_its_sync_child_finds_the_profile_bu
 
 
 async def test_the_scheduler_skips_a_tick_while_another_process_syncs(
-    harness: Any, tmp_path: Any
+    harness: Any, tmp_path: Any, forked_zsync: Any
 ) -> None:
     await harness.configure(**CONFIG)
     with lock_held_elsewhere(harness.runtime) as holder:
-        how, code, printed = forked_zsync(harness, ["run", "--once"], str(tmp_path / "o.json"))
+        how, code, printed = forked_zsync(
+            ["run", "--once"], cli_env(harness), str(tmp_path / "o.json")
+        )
     assert (how, code) == ("exited", 0), printed
     assert "scheduled sync skipped" in printed["stderr"]
     assert f"pid {holder}" in printed["stderr"]

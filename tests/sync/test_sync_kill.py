@@ -7,9 +7,7 @@ interpreter would spend seconds importing); the sandbox serves from the parent."
 from __future__ import annotations
 
 import json
-import os
 import signal
-import time
 from collections import Counter
 from typing import Any
 
@@ -28,42 +26,14 @@ WORLD = {
 CONFIG = {"module": "accounts", "direction": "both_ways", "duplicates": "overwrite"}
 
 
-def forked_zsync_sync(sandbox: Any, crash_at: int | None, out_path: str) -> tuple[str, int]:
-    """Run `zsync sync --json` in a child process; ("killed", 9) or ("exited", code)."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        code = 70
-        try:
-            from click.testing import CliRunner
-
-            from zsync_tui.cli import main
-            from zsync_tui.sync import crashpoints
-
-            crashpoints.reset()
-            env = {
-                "ZSYNC_CLIENT_SECRET": sandbox.credentials["client_secret"],
-                "ZSYNC_REFRESH_TOKEN": sandbox.credentials["refresh_token"],
-                "ZSYNC_CRASH_AT": "" if crash_at is None else str(crash_at),
-                "ZSYNC_CRASH_NOTE": out_path + ".kills",
-            }
-            result = CliRunner().invoke(main, ["sync", "--json"], env=env)
-            with open(out_path, "w", encoding="utf-8") as handle:
-                handle.write(result.stdout)
-            code = result.exit_code
-        finally:
-            os._exit(code)
-    deadline = time.monotonic() + 120
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            pytest.fail("a sync child hung")
-        time.sleep(0.02)
-    if os.WIFSIGNALED(status):
-        return "killed", os.WTERMSIG(status)
-    return "exited", os.WEXITSTATUS(status)
+def sync_env(sandbox: Any, crash_at: int | None, out_path: str) -> dict[str, str]:
+    """`zsync sync`'s environment: the sandbox's secrets and where (if anywhere) to die."""
+    return {
+        "ZSYNC_CLIENT_SECRET": sandbox.credentials["client_secret"],
+        "ZSYNC_REFRESH_TOKEN": sandbox.credentials["refresh_token"],
+        "ZSYNC_CRASH_AT": "" if crash_at is None else str(crash_at),
+        "ZSYNC_CRASH_NOTE": out_path + ".kills",
+    }
 
 
 def world_shape(harness: Any) -> dict[str, Any]:
@@ -77,7 +47,7 @@ def world_shape(harness: Any) -> dict[str, Any]:
 
 @pytest.mark.slow
 async def test_killed_at_twenty_points_then_rerun_creates_nothing_twice(
-    sandbox_factory: Any, make_harness: Any, runtime: Any, tmp_path: Any
+    sandbox_factory: Any, make_harness: Any, runtime: Any, tmp_path: Any, forked_zsync: Any
 ):
     from zsync_tui.runtime import Runtime
 
@@ -99,7 +69,7 @@ async def test_killed_at_twenty_points_then_rerun_creates_nothing_twice(
         # Small N (each run dies early, after a little progress), growing slowly so that
         # later phases are reached too.
         crash_at = 1 + attempt % 2 + attempt // 16
-        how, code = forked_zsync_sync(sandbox, crash_at, out)
+        how, code, _ = forked_zsync(["sync", "--json"], sync_env(sandbox, crash_at, out), out)
         if how == "killed":
             assert code == signal.SIGKILL
             kills.append(crash_at)
@@ -113,9 +83,8 @@ async def test_killed_at_twenty_points_then_rerun_creates_nothing_twice(
     assert where["billing create sent, not committed"] >= 3, where
     assert len(where) >= 4, where
 
-    how, code = forked_zsync_sync(sandbox, None, out)
+    how, code, printed = forked_zsync(["sync", "--json"], sync_env(sandbox, None, out), out)
     assert (how, code) in (("exited", 0), ("exited", 1))
-    with open(out, encoding="utf-8") as handle:
-        report = json.load(handle)
+    report = json.loads(printed["stdout"])
     assert report["write_calls"] == 0, report
     assert world_shape(harness) == expected
