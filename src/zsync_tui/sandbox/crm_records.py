@@ -23,7 +23,6 @@ from zsync_tui.sandbox.crm_common import (
     parse_fields,
     path_record_id,
     project,
-    projector,
     sandbox_of,
     set_credits,
 )
@@ -32,8 +31,8 @@ from zsync_tui.sandbox.crm_pages import (
     ViewSpec,
     page_by_number,
     page_by_token,
-    page_info,
 )
+from zsync_tui.sandbox.crm_walk_ahead import WalkAhead, list_body
 from zsync_tui.sandbox.crm_write import (
     RecordError,
     check_unique,
@@ -45,7 +44,14 @@ from zsync_tui.sandbox.crm_write import (
     update,
 )
 from zsync_tui.sandbox.custom_views import view_predicate
-from zsync_tui.sandbox.responses import crm_error, invalid_param, json_reply, required_param
+from zsync_tui.sandbox.read_ahead import walk_key
+from zsync_tui.sandbox.responses import (
+    JSON_TYPE,
+    crm_error,
+    invalid_param,
+    json_reply,
+    required_param,
+)
 from zsync_tui.sandbox.state import Sandbox
 from zsync_tui.sandbox.world import CrmModule, Record
 
@@ -55,6 +61,12 @@ async def list_records(request: Request) -> Response:
     sandbox = sandbox_of(request)
     module = crm_module(request, "READ")
     query = request.query_params
+    if_modified_since = request.headers.get("if-modified-since", "")
+    rendered = sandbox.read_ahead.take(
+        walk_key(module.name, query.multi_items(), if_modified_since), module, sandbox.now()
+    )
+    if rendered is not None:
+        return Response(rendered, media_type=JSON_TYPE)
     fields = parse_fields(query.get("fields"), module.name, required=True)
     per_page = int_param(request, "per_page", MAX_PER_PAGE, 1, MAX_PER_PAGE)
     modified_after = modified_since(request)
@@ -86,12 +98,12 @@ async def list_records(request: Request) -> Response:
         )
     if not page.records:
         return empty_reply(modified_after)
-    return json_reply(
-        {
-            "data": list(map(projector(fields), page.records)),
-            "info": page_info(sandbox, page, per_page, spec),
-        }
-    )
+    if page.next_token and not cvid:
+        ahead = WalkAhead(
+            sandbox, module, spec, per_page, fields, query.multi_items(), if_modified_since
+        )
+        ahead.plan_after(page)
+    return Response(list_body(sandbox, page, per_page, spec, fields), media_type=JSON_TYPE)
 
 
 def _by_ids(module: CrmModule, raw: str, fields: list[str] | None, modified_after: str) -> Response:

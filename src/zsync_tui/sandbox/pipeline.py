@@ -227,6 +227,9 @@ class SandboxPipeline:
         finally:
             if transport is not None:
                 transport.release()
+            if sandbox.read_ahead.planned:
+                # After the reply has left, and after uvicorn's own bookkeeping for it.
+                asyncio.get_running_loop().call_soon(sandbox.read_ahead.run_planned)
 
     async def _trickle(
         self, send: Send, body: bytes, transport: CoalescingTransport | None

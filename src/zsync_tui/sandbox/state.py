@@ -16,10 +16,20 @@ from zsync_tui.sandbox.clock import SandboxClock
 from zsync_tui.sandbox.connections import ConnectionTracker
 from zsync_tui.sandbox.oauth import TokenAuthority
 from zsync_tui.sandbox.options import FaultSettings, SandboxOptions
+from zsync_tui.sandbox.read_ahead import ReadAhead
 from zsync_tui.sandbox.seed import build_world
 from zsync_tui.sandbox.world import World
 
-TIMING_KEYS = ("api_calls", "api_s", "latency_calls", "latency_asked_s", "latency_waited_s")
+TIMING_KEYS = (
+    "api_calls",
+    "api_s",
+    "latency_calls",
+    "latency_asked_s",
+    "latency_waited_s",
+    "read_ahead_hits",
+    "read_ahead_renders",
+    "read_ahead_s",
+)
 
 
 class Stats:
@@ -61,6 +71,10 @@ class Stats:
             "latency_asked_ms": round(timing["latency_asked_s"] * 1000, 3),
             "latency_waited_ms": round(timing["latency_waited_s"] * 1000, 3),
             "work_ms": round((timing["api_s"] - timing["latency_waited_s"]) * 1000, 3),
+            # Pages rendered ahead of a walk's request (outside any call's time), and served.
+            "read_ahead_renders": int(timing["read_ahead_renders"]),
+            "read_ahead_hits": int(timing["read_ahead_hits"]),
+            "read_ahead_ms": round(timing["read_ahead_s"] * 1000, 3),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -90,6 +104,7 @@ class Sandbox:
         self.clock = SandboxClock(options.clock_start)
         self.lock = threading.RLock()
         self.stats = Stats()
+        self.read_ahead = ReadAhead(self.stats)
         self.connections = ConnectionTracker()
         self.base_url = "http://127.0.0.1"
         # Set by a process that serves only this sandbox (see `settle`); a test process that
@@ -137,6 +152,7 @@ class Sandbox:
             self.world = build_world(self.options, self.now())
             self.settle()
             self.stats.reset()
+            self.read_ahead.clear()
             self.budgets.reset()
             self.fault_rng = random.Random(self.options.seed ^ 0x5A5A)
 

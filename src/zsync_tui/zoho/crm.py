@@ -18,6 +18,7 @@ from zsync_tui.zoho.crm_query import (
     http_date,
     module_name,
 )
+from zsync_tui.zoho.crm_walk import RecordWalk
 from zsync_tui.zoho.errors import AmbiguousWrite, MalformedResponse, NotFound, ValidationFailed
 from zsync_tui.zoho.models import CallCounts, RecordResult
 from zsync_tui.zoho.pages import ListAnswer
@@ -26,8 +27,6 @@ from zsync_tui.zoho.transport import error_for, json_body
 __all__ = ["CrmClient", "all_of", "criterion", "escape_criteria_value", "field_chunks"]
 
 PER_PAGE = 200
-#: Past this many records `page` stops working and `page_token` takes over.
-PAGE_LIMIT_RECORDS = 2_000
 MAX_WRITE_BATCH = 100
 MAX_IDS_PER_CALL = 100
 
@@ -96,7 +95,9 @@ class CrmClient(CrmMetadata):
 
         The next page is already being fetched while the caller works on this one. A 304 or
         204 (nothing changed since `modified_since`) yields nothing. With `cvid` the view's
-        own order applies (Zoho refuses `sort_by` with a view).
+        own order applies (Zoho refuses `sort_by` with a view). A full walk (no
+        `modified_since`) of more than one page costs one more call, the record count, which
+        lets the numbered pages (the first 2,000 records) be asked for together (`crm_walk`).
         """
         module = module_name(module)
         chunks = field_chunks(fields)
@@ -108,62 +109,30 @@ class CrmClient(CrmMetadata):
             params["sort_order"] = "asc"
         headers = {"If-Modified-Since": http_date(modified_since)} if modified_since else {}
 
-        def next_params(page: int, info: dict[str, Any]) -> dict[str, Any] | None:
-            if not info.get("more_records"):
-                return None
-            if (page + 1) * per_page <= PAGE_LIMIT_RECORDS:
-                return {**params, "page": page + 1}
-            token = info.get("next_page_token")
-            if not token:
-                raise MalformedResponse(
-                    f"CRM {module}: more records past {page * per_page} but no next_page_token",
-                    str(info),
-                    side="crm",
-                )
-            return {**params, "page_token": token}
+        async def read_page(asked: dict[str, Any], sent: asyncio.Event | None) -> Any:
+            return await self._page(module, asked, headers, sent)
 
-        def start(following: dict[str, Any]) -> tuple[asyncio.Task[Any], asyncio.Event]:
-            sent = asyncio.Event()
-            return asyncio.ensure_future(self._page(module, following, headers, sent)), sent
+        async def read_whole(asked: dict[str, Any]) -> ListAnswer | None:
+            return await self._page_whole(module, asked, headers)
 
-        page = 1
-        asked: dict[str, Any] | None = {**params, "page": 1}
-        pending: asyncio.Task[ListAnswer | None] | None = asyncio.ensure_future(
-            self._page(module, {**params, "page": 1}, headers)
+        async def complete(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return await self._complete(module, data, chunks[1:])
+
+        async def count() -> int:
+            return await self.count(module, cvid=cvid)
+
+        walk = RecordWalk(
+            module,
+            params,
+            per_page,
+            read_page,
+            read_whole,
+            lambda body: self._list(body, "data"),
+            complete,
+            None if modified_since else count,
         )
-        try:
-            while pending is not None and asked is not None:
-                answer = await pending
-                pending = None
-                for whole in (False, True):
-                    following = next_params(page, answer.info if answer else {})
-                    if following:
-                        pending, sent = start(following)
-                        # Hand the page over (and parse it) only once the next request is on
-                        # the wire: the caller's work and ours then overlap the server's.
-                        await sent.wait()
-                    try:
-                        data = self._list(answer.body(), "data") if answer else []
-                        break
-                    except MalformedResponse:
-                        if whole:
-                            raise
-                        # The body broke behind a good-looking tail: drop the request sent on
-                        # its strength and read this page again, whole.
-                        if pending is not None:
-                            pending.cancel()
-                            pending = None
-                        answer = await self._page_whole(module, asked, headers)
-                asked = following
-                page += 1
-                if data:
-                    yield await self._complete(module, data, chunks[1:])
-        finally:
-            if pending is not None:
-                if pending.done() and not pending.cancelled():
-                    pending.exception()  # the caller stopped early: nothing left to report
-                else:
-                    pending.cancel()
+        async for page in walk.pages():
+            yield page
 
     async def get_record(
         self, module: str, record_id: str, fields: Sequence[str] | None = None
