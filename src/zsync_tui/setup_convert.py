@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from zsync_tui.setup_flow import DuplicateRow, FieldPair, PlanSummary, SetupDraft, TriggerChoices
@@ -98,4 +99,7 @@ def plan_summary(report: RunReport, billing_names: dict[str, str] | None = None)
         conflicts=report.conflicts,
         matches=matches,
         skip_reasons=tuple(sorted(report.skipped_by_reason.items())),
+        refusals=tuple(
+            sorted(Counter(i.reason or "" for i in report.items if i.action == "error").items())
+        ),
     )

@@ -213,6 +213,8 @@ class PlanSummary:
     conflicts: int
     matches: tuple[DuplicateRow, ...] = ()
     skip_reasons: tuple[tuple[str, int], ...] = ()
+    #: Records the sync will not send, as the other side would refuse them (reason, count).
+    refusals: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass

@@ -55,6 +55,18 @@ class FakeCrm:
         }
         return record_id
 
+    def add_account(self, name: str, **fields: Any) -> str:
+        """An Account with a contact that has an email: Billing needs one for its customer."""
+        account_id = self.add("Accounts", Account_Name=name, **fields)
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())
+        self.add(
+            "Contacts",
+            Last_Name="Accounts",
+            Email=f"accounts@{slug}.example",
+            Account_Name={"id": account_id, "name": name},
+        )
+        return account_id
+
     def edit(self, module: str, record_id: str, **fields: Any) -> None:
         self.records[module][record_id].update(fields, Modified_Time=self.clock.tick())
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 from zsync_tui.store import Conflict, DuplicateMatch, OutboxIntent, RecordLink
 from zsync_tui.sync.config import IntegrationConfig
 from zsync_tui.sync.engine import CustomerSync
+from zsync_tui.zoho.errors import ValidationFailed
 
 
 async def run(world: Any, config: IntegrationConfig | None = None, **kwargs: Any):
@@ -23,8 +24,8 @@ def links(world: Any) -> list[RecordLink]:
 
 
 async def test_first_run_creates_both_ways_and_second_run_writes_nothing(world):
-    a = world.crm.add("Accounts", Account_Name="Acme Ltd", Phone="555 0101", Billing_City="Leeds")
-    world.crm.add("Accounts", Account_Name="Globex", Phone="555 0102")
+    a = world.crm.add_account("Acme Ltd", Phone="555 0101", Billing_City="Leeds")
+    world.crm.add_account("Globex", Phone="555 0102")
     world.billing.add(
         display_name="ACME Limited", company_name="ACME Limited", email="a@acme.example"
     )
@@ -46,7 +47,7 @@ async def test_first_run_creates_both_ways_and_second_run_writes_nothing(world):
 
 
 async def test_one_edit_makes_one_write_and_no_echo(world):
-    a = world.crm.add("Accounts", Account_Name="Acme", Phone="1")
+    a = world.crm.add_account("Acme", Phone="1")
     await run(world)
     await run(world)
     world.crm.edit("Accounts", a, Phone="2")
@@ -62,7 +63,7 @@ async def test_one_edit_makes_one_write_and_no_echo(world):
 
 
 async def test_both_sides_edited_merge_or_conflict(world):
-    a = world.crm.add("Accounts", Account_Name="Acme", Phone="1", Website="w")
+    a = world.crm.add_account("Acme", Phone="1", Website="w")
     await run(world, IntegrationConfig())
     billing_id = links(world)[0].billing_id
     world.crm.edit("Accounts", a, Phone="crm-phone", Website="w2")
@@ -86,7 +87,7 @@ async def test_both_sides_edited_merge_or_conflict(world):
 
 
 async def test_duplicate_policies(world):
-    world.crm.add("Accounts", Account_Name="Smith & Sons Ltd")
+    world.crm.add_account("Smith & Sons Ltd")
     customer = world.billing.add(display_name="smith and sons", company_name="smith and sons")
     review = await run(world, IntegrationConfig(duplicates="review", direction="fetch_from_crm"))
     assert review.skipped_by_reason == {"duplicate waiting for review": 1}
@@ -102,7 +103,7 @@ async def test_duplicate_policies(world):
 
 
 async def test_crm_delete_marks_the_link_and_never_deletes_in_billing(world):
-    a = world.crm.add("Accounts", Account_Name="Acme")
+    a = world.crm.add_account("Acme")
     await run(world)
     world.crm.delete("Accounts", a)
     report = await run(world)
@@ -113,7 +114,7 @@ async def test_crm_delete_marks_the_link_and_never_deletes_in_billing(world):
 
 
 async def test_pending_billing_create_is_adopted_not_repeated(world):
-    a = world.crm.add("Accounts", Account_Name="Acme")
+    a = world.crm.add_account("Acme")
     world.ledger.record_intents(
         None, "billing", "create_customer", [(f"Accounts:{a}", {"display_name": "Acme"})]
     )
@@ -148,7 +149,7 @@ async def test_accounts_and_contacts_make_contact_persons(world):
 async def test_a_resolved_conflict_is_written_where_it_is_not_yet(world):
     from zsync_tui.sync.ledger import link_values, store_link_values
 
-    a = world.crm.add("Accounts", Account_Name="Acme", Phone="1")
+    a = world.crm.add_account("Acme", Phone="1")
     await run(world, IntegrationConfig())
     billing_id = links(world)[0].billing_id
     world.crm.edit("Accounts", a, Phone="crm")
@@ -172,8 +173,8 @@ async def test_a_resolved_conflict_is_written_where_it_is_not_yet(world):
 
 
 async def test_review_waits_then_the_admins_choice_is_applied(world):
-    linked_crm = world.crm.add("Accounts", Account_Name="Acme Ltd")
-    created_crm = world.crm.add("Accounts", Account_Name="Globex")
+    linked_crm = world.crm.add_account("Acme Ltd")
+    created_crm = world.crm.add_account("Globex")
     acme = world.billing.add(display_name="ACME Limited", company_name="ACME Limited")
     world.billing.add(display_name="Globex Inc", company_name="Globex Inc")
     config = IntegrationConfig(duplicates="review")
@@ -194,3 +195,25 @@ async def test_review_waits_then_the_admins_choice_is_applied(world):
     assert by_crm[linked_crm].billing_id == acme
     assert by_crm[created_crm].billing_id not in (acme,)
     assert (await run(world, config)).write_calls == 0
+
+
+async def test_refused_and_unsent_creates_are_errors_not_creates(world, monkeypatch):
+    world.crm.add_account("Acme")
+    world.crm.add_account("Refused Co")
+    world.crm.add("Accounts", Account_Name="No Email Ltd")  # no contact, so no email
+    create = world.billing.create_customer
+
+    async def refusing(body: dict[str, Any]) -> dict[str, Any]:
+        if body["display_name"] == "Refused Co":
+            world.billing.calls += 1
+            raise ValidationFailed("Invalid value passed for website.", field="website")
+        return await create(body)
+
+    monkeypatch.setattr(world.billing, "create_customer", refusing)
+    plan = await run(world, dry_run=True)
+    assert plan.created == {"crm": 0, "billing": 2} and plan.errors == 1  # no email: foretold
+    report = await run(world)
+    assert report.created == {"crm": 0, "billing": 1} and report.errors == 2
+    assert any(m.startswith("No Email Ltd: Not sent to Billing") for m in report.error_messages)
+    assert any(m.startswith("Refused Co: Billing refused") for m in report.error_messages)
+    assert [c["display_name"] for c in world.billing.customers.values()] == ["Acme"]

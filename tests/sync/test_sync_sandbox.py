@@ -88,6 +88,19 @@ async def test_dry_run_writes_nothing_and_predicts_the_run(harness: Any):
     run = await harness.sync()
     assert run.created == plan.created
     assert run.linked == plan.linked
+    # Accounts with no email anywhere are foretold and never sent: Billing would refuse them.
+    unsent = sorted(m for m in run.error_messages if "Not sent to Billing" in m)
+    assert unsent and unsent == sorted(m for m in plan.error_messages if "Not sent" in m)
+    assert all("give one of its contacts an email in CRM" in m for m in unsent)
+    answered = {
+        (row["method"], row["path"], row["status"]): row["count"]
+        for row in harness.admin("GET", "stats")["requests"]
+    }
+    assert ("POST", "/billing/v1/customers", 400) not in answered
+    sent = answered[("POST", "/billing/v1/customers", 201)] + answered.get(
+        ("POST", "/billing/v1/customers/{customer_id}/contactpersons", 201), 0
+    )
+    assert run.created["billing"] == sent
 
 
 async def test_one_edit_makes_exactly_one_write_and_no_echo(harness: Any):

@@ -29,6 +29,9 @@ from zsync_tui.sync.mapping import (
 from zsync_tui.sync.records import billing_time_mark, parse_time
 from zsync_tui.zoho.errors import AmbiguousWrite, RateLimited, ValidationFailed, ZohoError
 
+#: Billing's customer create requires `email` (its OpenAPI specification and its answers).
+EMAIL_REQUIRED = ValidationFailed("email is required", field="email", side="billing")
+
 if TYPE_CHECKING:
     from zsync_tui.sync.engine import CustomerSync
     from zsync_tui.sync.page_work import PageWork
@@ -62,6 +65,12 @@ class CrmWriter:
         body["customer_sub_type"] = "business" if module == "Accounts" else "individual"
         if module == "Accounts":
             body.setdefault("company_name", body["display_name"])
+        if not body.get("email") and module == "Accounts":
+            body["email"] = await self.account_email(crm_id)
+        if not body.get("email"):
+            # Billing would refuse it: an issue now, in the plan too, and no call spent.
+            run.refuse(work, module, record, EMAIL_REQUIRED, sent=False)
+            return
         run.emit(
             PlanItem(
                 "create_in_billing",
@@ -95,9 +104,6 @@ class CrmWriter:
         creates, work.billing_creates = work.billing_creates, []
         if not creates:
             return
-        for module, record, _, _, body in creates:
-            if not body.get("email") and module == "Accounts":
-                body["email"] = await self.account_email(str(record["id"]))
         intent_ids = run.ledger.record_intents(
             run.run_id,
             "billing",
@@ -111,17 +117,21 @@ class CrmWriter:
             try:
                 created = await run.billing.create_customer(body)
             except AmbiguousWrite as exc:
+                run.report.not_done("create_in_billing")
                 run.fail(work, record, f"ambiguous write, looked up before any retry: {exc}")
                 continue
             except RateLimited:
                 unsent = [record for _, record, _, _, _ in creates[index:]]
                 work.abandon_unsent(unsent, intent_ids[index:])
+                run.report.not_done("create_in_billing", len(unsent))
                 raise
             except ValidationFailed as exc:
+                run.report.not_done("create_in_billing")
                 work.intent_failed(intent_id, exc)
                 run.refuse(work, module, record, exc)
                 continue
             except ZohoError as exc:
+                run.report.not_done("create_in_billing")
                 work.intent_failed(intent_id, exc)
                 run.fail(work, record, str(exc))
                 continue
@@ -360,6 +370,7 @@ class CrmWriter:
     def discard_updates(self) -> None:
         """Drop the queued updates (the run stops): their links go back to their old state."""
         for queued in self.updates.values():
+            self.run.report.not_done("update_crm", len(queued))
             for link, _, _, saved in queued:
                 restore(link, saved)
         self.updates.clear()
@@ -378,6 +389,7 @@ class CrmWriter:
                 except ZohoError as exc:
                     for link, _, _, saved in queued[start:]:
                         restore(link, saved)
+                    run.report.not_done("update_crm", len(queued) - start)
                     if isinstance(exc, RateLimited):
                         raise
                     run.emit(PlanItem("error", None, module, None, None, f"CRM update: {exc}"))
@@ -391,6 +403,7 @@ class CrmWriter:
                         work.journal.append(("crm", module, link.crm_id, "update", before, body))
                         continue
                     restore(link, saved)
+                    run.report.not_done("update_crm")
                     reason = f"CRM refused the update: {result.code} {result.message}"
                     run.emit(PlanItem("error", None, module, link.crm_id, link.billing_id, reason))
                     work.issues.append(

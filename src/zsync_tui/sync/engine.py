@@ -269,7 +269,7 @@ class CustomerSync(UnlinkedRecords):
         self.issues[module] = self.ledger.issue_ids("crm", module)
         fields = self.crm_fields(module)
         newest: str | None = since
-        if module == "Accounts" and since is None and not self.dry_run:
+        if module == "Accounts" and since is None:
             await self.read_account_emails()
         async for page in self.crm.iter_records(
             module, fields, modified_since=since, cvid=self.views.get(module)
@@ -299,6 +299,9 @@ class CustomerSync(UnlinkedRecords):
                 except RateLimited:
                     # Keep what is done; the cursor stops before the first record not done.
                     self.crm_writer.discard_updates()
+                    self.report.not_done(
+                        "create_in_billing", len(work.billing_creates) + len(work.person_creates)
+                    )
                     for unsent in work.billing_creates:
                         work.hold_cursor_at(unsent[1].get("Modified_Time"))
                     for person in work.person_creates:
@@ -400,13 +403,19 @@ class CustomerSync(UnlinkedRecords):
         work.hold_cursor_at(record.get("Modified_Time"))
 
     def refuse(
-        self, work: PageWork, module: str, record: dict[str, Any], exc: ValidationFailed
+        self,
+        work: PageWork,
+        module: str,
+        record: dict[str, Any],
+        exc: ValidationFailed,
+        sent: bool = True,
     ) -> None:
-        """The other side refused the record as it is: kept as an issue (status shows it),
-        committed with its batch, and tried again only when the record changes or on a full
-        run."""
+        """The other side refused the record as it is (or would, `sent=False`): kept as an
+        issue (status shows it), committed with its batch, and tried again only when the record
+        changes or on a full run."""
         crm_id = str(record.get("id"))
-        reason = f"Billing refused: {exc.reason}"[:120] + refusal_hint(module, exc)
+        said = "Billing refused" if sent else "Not sent to Billing"
+        reason = f"{said}: {exc.reason}"[:120] + refusal_hint(module, exc)
         self.emit(PlanItem("error", record_name(record), module, crm_id, None, reason))
         issue = (
             "crm",

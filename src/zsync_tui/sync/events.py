@@ -92,6 +92,15 @@ class RunReport:
             if len(self.error_messages) < 50:
                 self.error_messages.append(f"{item.name or item.crm_id}: {item.reason}")
 
+    def not_done(self, action: str, count: int = 1) -> None:
+        """Planned writes that did not happen (refused, failed, never sent): `created` and
+        `updated` count what was written, so a refused create is an error and not a create."""
+        if count <= 0 or self.dry_run:
+            return
+        side = "crm" if action.endswith("_crm") else "billing"
+        counter = self.created if action.startswith("create_") else self.updated
+        counter[side] = max(0, counter[side] - count)
+
     def as_dict(self, with_items: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "status": self.status,

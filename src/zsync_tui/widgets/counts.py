@@ -8,10 +8,13 @@ from zsync_tui.messages import SyncCounts
 from zsync_tui.setup_flow import PlanSummary
 
 
+PLAN_LABEL_WIDTH = 44
+
+
 def plan_table(plan: PlanSummary) -> Table:
-    """The dry run's counts, one line per kind of change."""
+    """The dry run's counts, one line per kind of change (a long reason wraps)."""
     table = Table(show_header=False, box=None, padding=(0, 2))
-    table.add_column(justify="left")
+    table.add_column(justify="left", max_width=PLAN_LABEL_WIDTH)
     table.add_column(justify="right")
     rows = [
         ("create in Billing", plan.create_in_billing),
@@ -26,6 +29,12 @@ def plan_table(plan: PlanSummary) -> Table:
         table.add_row(label, str(count))
     for reason, count in plan.skip_reasons:
         table.add_row(f"  skipped: {reason}", str(count), style="dim")
+    if plan.refusals:
+        table.add_row("not sent", str(sum(count for _, count in plan.refusals)))
+        for reason, count in plan.refusals:
+            table.add_row(
+                f"  {reason.removeprefix('Not sent to Billing: ')}", str(count), style="dim"
+            )
     return table
 
 
