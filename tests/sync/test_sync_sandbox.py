@@ -477,3 +477,19 @@ def test_the_scheduler_runs_then_stops_cleanly_on_sigterm(harness: Any):
     assert process.returncode == 0, stderr
     assert "stopped" in stderr
     assert harness.links()
+
+
+async def test_a_crm_duplicate_refusal_names_the_record_it_clashes_with(harness: Any):
+    await harness.configure(module="accounts", direction="both_ways", duplicates="overwrite")
+    account = next(iter(harness.world.crm["Accounts"].records.values()))
+    name = account["Account_Name"]
+    async with harness.clients() as clients:  # two Billing customers for the one CRM account
+        for email in ("one@twin.example", "two@twin.example"):
+            await clients.billing.create_customer(
+                {"display_name": name, "company_name": name, "email": email}
+            )
+    report = await harness.sync()
+    linked = {link.crm_id: link.billing_id for link in harness.links()}
+    clash = [m for m in report.error_messages if f"Accounts {account['id']}" in m]
+    assert clash and f"linked to Billing customer {linked[account['id']]}" in clash[0]
+    assert "merge them in Billing" in clash[0]

@@ -136,7 +136,7 @@ async def _link_results(
     ):
         if not result.ok or not result.id:
             run.report.not_done("create_in_crm")
-            reason = f"CRM refused the record: {result.code} {result.message}"
+            reason = _refusal_reason(run, module, result)
             work.intents_done.append((intent_id, "failed", None, reason[:500]))
             work.issues.append(
                 (
@@ -150,14 +150,7 @@ async def _link_results(
                 )
             )
             run.emit(
-                PlanItem(
-                    "error",
-                    customer.get("display_name"),
-                    module,
-                    None,
-                    customer_id,
-                    f"CRM refused the record: {result.code} {result.message}",
-                )
+                PlanItem("error", customer.get("display_name"), module, None, customer_id, reason)
             )
             continue
         await _link_created(
@@ -294,3 +287,22 @@ async def _settle_contact_persons(writer: CrmWriter, pending: list[Any], work: A
         )
         work.new_links.append(link)
         work.intents_done.append((int(intent.id or 0), "adopted", person_id, None))
+
+
+def _refusal_reason(run: Any, module: str, result: Any) -> str:
+    """CRM's refusal, and for a duplicate the record it clashes with and what to do."""
+    reason = f"CRM refused the record: {result.code} {result.message}"
+    other = result.details.get("duplicate_record")
+    other_id = str(other.get("id") or "") if isinstance(other, dict) else ""
+    if result.code != "DUPLICATE_DATA" or not other_id:
+        return reason
+    with run.ledger.store.read() as session:
+        link = run.ledger.links_by_crm(session, module, [other_id]).get(other_id)
+    field = result.field or "a unique field"
+    where = f"CRM {module} {other_id} has the same {field}"
+    if link is not None:
+        return (
+            f"{where} and is linked to Billing customer {link.billing_id}: two Billing "
+            "customers for one CRM record; merge them in Billing or change one"
+        )
+    return f"{where}: link the two (a row for `zsync links import`) or change one"

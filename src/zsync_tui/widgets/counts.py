@@ -7,7 +7,6 @@ from rich.table import Table
 from zsync_tui.messages import SyncCounts
 from zsync_tui.setup_flow import PlanSummary
 
-
 PLAN_LABEL_WIDTH = 44
 
 
