@@ -132,6 +132,8 @@ async def test_a_sync_killed_while_holding_the_lock_frees_it_and_is_marked_inter
     assert (how, code) == ("killed", signal.SIGKILL)
     [dead] = runs(harness)
     assert dead.status == "running"
+    # Before anyone takes the lock again, status already tells the dead run from a live one.
+    assert harness.service.status()["last_run"]["status"] == "interrupted"
 
     # The OS freed the lock with the process: it is taken at once, no stale file to clear.
     lock = profile_lock(harness.runtime)
@@ -240,3 +242,19 @@ def test_a_second_writer_in_the_same_process_is_refused_and_other_profiles_are_n
     assert first.holder() is None  # blanked: nobody is named once it is free
     with RunLock.for_profile(tmp_path, 1, "default", "push") as again:
         assert again.held
+
+
+async def test_status_calls_a_run_running_only_while_its_process_holds_the_lock(
+    harness: Any,
+) -> None:
+    from zsync_tui.connection import load_profile
+    from zsync_tui.store import SyncRun
+
+    await harness.configure(**CONFIG)
+    profile = load_profile(harness.runtime, harness.runtime.profile_name)
+    with harness.runtime.store.write() as session:
+        session.add(SyncRun(profile_id=int(profile.id or 0)))
+    with lock_held_elsewhere(harness.runtime):
+        assert harness.service.status()["last_run"]["status"] == "running"
+    # Released (its name blanked): whatever row it left "running" is not running any more.
+    assert harness.service.status()["last_run"]["status"] == "interrupted"

@@ -198,6 +198,23 @@ class RunLock:
             return None
         return LockHolder.from_json(text.strip())
 
+    def holder_alive(self) -> bool:
+        """Whether the process the file names as holder still runs (read only, no lock taken).
+        A release blanks the name, so a name whose process is gone was left by one that died;
+        a run it left "running" was interrupted. Unknown on Windows (assumed alive there)."""
+        holder = self.holder()
+        if holder is None:
+            return False
+        if sys.platform == "win32":
+            return True  # os.kill(pid, 0) would end the process there
+        try:
+            os.kill(holder.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # someone else's process: alive
+        return True
+
     def _write_holder(self, text: str, fd: int | None = None) -> None:
         target = self._fd if fd is None else fd
         assert target is not None

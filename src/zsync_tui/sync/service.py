@@ -45,7 +45,12 @@ from zsync_tui.sync.events import RunReport
 from zsync_tui.sync.ledger import Ledger, link_values, store_link_values
 from zsync_tui.sync.links_csv import import_links_csv
 from zsync_tui.sync.profile_service import ProfileService
-from zsync_tui.sync.run_lock import RunLock, mark_interrupted_runs
+from zsync_tui.sync.run_lock import (
+    INTERRUPTED,
+    INTERRUPTED_MESSAGE,
+    RunLock,
+    mark_interrupted_runs,
+)
 from zsync_tui.zoho.errors import NotFound
 
 
@@ -198,6 +203,9 @@ class SyncService(ProfileService):
         pid = int(profile.id or 0)
         with RunLock.for_profile(self.runtime.paths.data_dir, pid, profile.name, action):
             yield mark_interrupted_runs(self.runtime.store, pid)
+
+    def _lock(self, profile_id: int) -> RunLock:
+        return RunLock.for_profile(self.runtime.paths.data_dir, profile_id, "", "status")
 
     async def plan(self, full: bool = False) -> RunReport:
         """A dry run: every decision as a `PlanItem` in `.items`, nothing written."""
@@ -431,6 +439,9 @@ class SyncService(ProfileService):
         excluded.pop("refused earlier", None)
         failing = Ledger(self.runtime.store, pid).issues_by_reason()
         counts = json.loads(last.counts_json) if last else {}
+        if last is not None and last.status == "running" and not self._lock(pid).holder_alive():
+            # Its process died; the next writer marks it so. Said now, not "running" for ever.
+            last.status, last.message = INTERRUPTED, INTERRUPTED_MESSAGE
         return {
             "profile": profile.name,
             "enabled": self.config().enabled,
