@@ -24,6 +24,7 @@ from zsync_tui.zoho.errors import ZohoError
 from zsync_tui.zoho.models import BillingOrganization, CrmOrg, CrmUser
 from zsync_tui.zoho.oauth import AccessToken, OAuthClient, Secret, exchange_grant_code
 from zsync_tui.zoho.session import ZohoClients, ZohoOptions, open_zoho
+from zsync_tui.zoho.token_cache import TokenCache
 
 
 class ConnectFailed(Exception):
@@ -117,9 +118,13 @@ def _choose_billing_org(
 
 
 async def verify(
-    request: ConnectRequest, *, options: ZohoOptions | None = None
+    request: ConnectRequest,
+    *,
+    options: ZohoOptions | None = None,
+    token_cache: TokenCache | None = None,
 ) -> tuple[ConnectionReport, Secret]:
-    """Check the credentials against Zoho; returns what they reach and the refresh token."""
+    """Check the credentials against Zoho; returns what they reach and the refresh token.
+    The access token it gets is put in `token_cache` when one is given."""
     try:
         dc = resolve_data_centre(request.data_centre, request.accounts_url, request.api_domain)
     except DataCentreError as exc:
@@ -137,7 +142,12 @@ async def verify(
         else:
             raise ConnectFailed("no refresh token or grant code: set ZSYNC_REFRESH_TOKEN")
         async with open_zoho(
-            dc, client, refresh_token, options=options, initial_token=initial
+            dc,
+            client,
+            refresh_token,
+            options=options,
+            initial_token=initial,
+            token_cache=token_cache,
         ) as z:
             report = await _read_both_sides(request, dc, z)
     except ZohoError as exc:
@@ -172,7 +182,11 @@ async def _read_both_sides(
 
 
 def save(
-    runtime: Runtime, request: ConnectRequest, report: ConnectionReport, refresh_token: Secret
+    runtime: Runtime,
+    request: ConnectRequest,
+    report: ConnectionReport,
+    refresh_token: Secret,
+    access_token: str | None = None,
 ) -> Profile:
     """Keep the secrets in the keyring and the rest in the Profile row (both, or neither).
 
@@ -184,9 +198,13 @@ def save(
     try:
         credentials.set(SecretKind.CLIENT_SECRET, request.client_secret.reveal())
         credentials.set(SecretKind.REFRESH_TOKEN, refresh_token.reveal())
-        # New credentials: the access token of the old ones is of no use (nor is it ever used:
-        # a cached token is bound to its client and refresh token).
-        credentials.delete(SecretKind.ACCESS_TOKEN)
+        # The access token of the old credentials is of no use (nor is it ever used: a cached
+        # token is bound to its client and refresh token); the one verifying got is, to the
+        # next command, which then spends none of Zoho's ten refreshes per ten minutes.
+        if access_token:
+            credentials.set(SecretKind.ACCESS_TOKEN, access_token)
+        else:
+            credentials.delete(SecretKind.ACCESS_TOKEN)
     except KeyringUnavailable as exc:
         if not secrets_in_environment(request.client_secret, refresh_token):
             raise ConnectFailed(str(exc)) from None
@@ -225,9 +243,26 @@ async def connect(
     runtime: Runtime, request: ConnectRequest, *, options: ZohoOptions | None = None
 ) -> ConnectionReport:
     """Verify, then store. Raises `ConnectFailed` (nothing stored) on any problem."""
-    report, refresh_token = await verify(request, options=options)
-    save(runtime, request, report, refresh_token)
+    held = HeldTokenCache()
+    report, refresh_token = await verify(request, options=options, token_cache=held)
+    save(runtime, request, report, refresh_token, held.text)
     return report
+
+
+class HeldTokenCache:
+    """A `TokenCache` in memory: the token `verify` gets, kept until `save` may store it."""
+
+    def __init__(self) -> None:
+        self.text: str | None = None
+
+    def load(self) -> str | None:
+        return self.text
+
+    def save(self, text: str) -> None:
+        self.text = text
+
+    def clear(self) -> None:
+        self.text = None
 
 
 def load_profile(runtime: Runtime, name: str | None = None) -> Profile:

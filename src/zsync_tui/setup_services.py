@@ -38,7 +38,7 @@ from zsync_tui.zoho.datacentres import DC_CODES
 # The clients, the engine and httpx load on first use, in a worker: the first screen paints
 # before they are imported.
 if TYPE_CHECKING:
-    from zsync_tui.connection import ConnectionReport, ConnectRequest
+    from zsync_tui.connection import ConnectionReport, ConnectRequest, HeldTokenCache
     from zsync_tui.store import Profile
     from zsync_tui.sync.events import RunReport, SyncProgress
     from zsync_tui.zoho.oauth import Secret
@@ -83,6 +83,7 @@ class ServiceBackend:
         self._stack: AsyncExitStack | None = None
         self._clients: ZohoClients | None = None
         self._verified: tuple[ConnectRequest, Secret] | None = None
+        self._held_token: HeldTokenCache | None = None
 
     # -- the saved profile ------------------------------------------------------------------
 
@@ -203,10 +204,14 @@ class ServiceBackend:
         )
 
     def verify(self, form: ConnectionForm) -> ConnectionFacts:
-        from zsync_tui.connection import verify
+        from zsync_tui.connection import HeldTokenCache, verify
 
         request = self._request(form)
-        report, refresh_token = self._loop.run(verify(request, options=self.options))
+        # The token got here serves the verification on save too, then the first session.
+        self._held_token = HeldTokenCache()
+        report, refresh_token = self._loop.run(
+            verify(request, options=self.options, token_cache=self._held_token)
+        )
         # A grant code works once: later calls use the refresh token it was exchanged for.
         self._verified = (
             replace(request, grant_code=None, refresh_token=refresh_token),
@@ -243,8 +248,9 @@ class ServiceBackend:
             owner_email=draft.owner_email,
             pick_first_org=False,
         )
-        report, _ = self._loop.run(verify(request, options=self.options))
-        save(self.runtime, request, report, refresh_token)
+        held = self._held_token
+        report, _ = self._loop.run(verify(request, options=self.options, token_cache=held))
+        save(self.runtime, request, report, refresh_token, held.text if held else None)
         self._verified = None
         self._loop.run(self._close_clients())  # the next call uses what was just stored
 
