@@ -91,3 +91,34 @@ def test_a_link_changed_through_a_session_is_still_tracked_and_saved(world: Any)
     with ledger.store.read() as session:
         again = session.exec(select(RecordLink)).one()
     assert (again.crm_hash, again.state) == ("moved", "crm_deleted")
+
+
+def test_a_runs_match_decision_does_not_overwrite_the_admins_made_meanwhile(world: Any):
+    from zsync_tui.store import DuplicateMatch
+    from zsync_tui.sync.page_work import PageWork, commit_page
+
+    ledger = world.ledger
+    with ledger.store.write() as session:
+        rows = [
+            DuplicateMatch(
+                profile_id=ledger.profile_id,
+                crm_module="Accounts",
+                crm_id=str(n),
+                billing_id=f"b{n}",
+                score=0.9,
+                reasons="same name",
+            )
+            for n in range(2)
+        ]
+        session.add_all(rows)
+        session.flush()
+        ids = [int(row.id or 0) for row in rows]
+    # The run read both as waiting; the admin approves the first before the run commits.
+    with ledger.store.write() as session:
+        session.get(DuplicateMatch, ids[0]).state = "approved"  # type: ignore[union-attr]
+    work = PageWork()
+    work.decided = [(ids[0], "waiting", "cloned"), (ids[1], "waiting", "cloned")]
+    commit_page(ledger, None, work)
+    with ledger.store.read() as session:
+        states = [session.get(DuplicateMatch, i).state for i in ids]  # type: ignore[union-attr]
+    assert states == ["approved", "cloned"]

@@ -388,9 +388,13 @@ class Ledger:
             ).all()
             return {(row.crm_module, row.crm_id): row for row in rows}
 
-    def set_match_state(self, session: Session, match_id: int, state: str) -> None:
+    def set_match_state(
+        self, session: Session, match_id: int, state: str, *, expected: str | None = None
+    ) -> None:
+        """Move a match to `state`; with `expected`, only if it is still in that state: an
+        admin's approval or rejection made while a run went on is not overwritten by it."""
         row = session.get(DuplicateMatch, match_id)
-        if row is not None:
+        if row is not None and (expected is None or row.state == expected):
             row.state = state
             session.add(row)
 

@@ -36,7 +36,8 @@ class PageWork:
     agreed: list[tuple[RecordLink, list[str]]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     settled: list[tuple[str, str, str]] = field(default_factory=list)
-    decided: list[tuple[int, str]] = field(default_factory=list)
+    #: Duplicate matches moved on: (id, the state the run read, the new state).
+    decided: list[tuple[int, str, str]] = field(default_factory=list)
     #: Billing creates decided but not sent: (module, record, entries, CRM values, body).
     billing_creates: list[tuple[str, dict[str, Any], Any, Any, dict[str, Any]]] = field(
         default_factory=list
@@ -91,8 +92,8 @@ def commit_page(
         # A record refused again in this batch keeps its issue.
         refused = {issue[:3] for issue in work.issues}
         ledger.settle_issues(session, [key for key in work.settled if key not in refused])
-        for match_id, state in work.decided:
-            ledger.set_match_state(session, match_id, state)
+        for match_id, read, state in work.decided:
+            ledger.set_match_state(session, match_id, state, expected=read)
         if cursor_name and cursor:
             ledger.set_cursor(session, cursor_name, cursor)
 

@@ -113,7 +113,7 @@ class UnlinkedRecords(LinkedPairs):
             if policy in ("review", "skip"):
                 state = "waiting" if policy == "review" else "skipped"
                 if state != earlier.state:
-                    work.decided.append((int(earlier.id or 0), state))
+                    work.decided.append((int(earlier.id or 0), earlier.state, state))
                 reason = (
                     "duplicate waiting for review" if policy == "review" else ("duplicate skipped")
                 )
@@ -124,7 +124,7 @@ class UnlinkedRecords(LinkedPairs):
                 self.emit(item)
                 return True
             if policy == "clone":
-                work.decided.append((int(earlier.id or 0), "cloned"))
+                work.decided.append((int(earlier.id or 0), earlier.state, "cloned"))
                 return False
         elif earlier.state != "approved":
             return False
@@ -147,7 +147,7 @@ class UnlinkedRecords(LinkedPairs):
         await self.crm_writer.handle_duplicate(
             module, record, entries, crm_now, party, scored, "overwrite", work
         )
-        work.decided.append((int(earlier.id or 0), "linked"))
+        work.decided.append((int(earlier.id or 0), earlier.state, "linked"))
         return True
 
 
