@@ -29,6 +29,7 @@ import cProfile
 import json
 import math
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -177,7 +178,8 @@ def _errors_by_reason(report: Any) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in report.items:
         if item.action == "error":
-            reason = (item.reason or "")[:70]
+            # Record ids vary from one reason to the next: grouped without them.
+            reason = re.sub(r"\d{6,}", "N", item.reason or "")[:90]
             counts[reason] = counts.get(reason, 0) + 1
     return dict(sorted(counts.items(), key=lambda pair: -pair[1])[:5])
 

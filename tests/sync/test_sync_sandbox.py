@@ -493,3 +493,20 @@ async def test_a_crm_duplicate_refusal_names_the_record_it_clashes_with(harness:
     clash = [m for m in report.error_messages if f"Accounts {account['id']}" in m]
     assert clash and f"linked to Billing customer {linked[account['id']]}" in clash[0]
     assert "merge them in Billing" in clash[0]
+
+
+async def test_a_billing_customer_who_is_also_a_contact_person_is_named_as_such(harness: Any):
+    await harness.configure(
+        module="accounts_and_contacts", direction="both_ways", duplicates="overwrite"
+    )
+    await harness.sync()
+    person = next(link for link in harness.links() if link.billing_entity == "contact_person")
+    email = harness.world.crm["Contacts"].records[person.crm_id]["Email"]
+    async with harness.clients() as clients:  # the same person, now a customer of their own
+        await clients.billing.create_customer(
+            {"display_name": "Walk-in", "first_name": "Walk", "last_name": "In", "email": email}
+        )
+    report = await harness.sync()
+    clash = [m for m in report.error_messages if f"Contacts {person.crm_id}" in m]
+    assert clash, report.error_messages
+    assert f"contact person of Billing customer {person.billing_parent_id}" in clash[0]

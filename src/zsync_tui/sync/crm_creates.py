@@ -300,6 +300,11 @@ def _refusal_reason(run: Any, module: str, result: Any) -> str:
         link = run.ledger.links_by_crm(session, module, [other_id]).get(other_id)
     field = result.field or "a unique field"
     where = f"CRM {module} {other_id} has the same {field}"
+    if link is not None and link.billing_entity == "contact_person":
+        return (
+            f"{where} and is a contact person of Billing customer {link.billing_parent_id}: "
+            "the same person twice in Billing; remove one there or change one email"
+        )
     if link is not None:
         return (
             f"{where} and is linked to Billing customer {link.billing_id}: two Billing "
