@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.padding import Padding
 from rich.table import Table
 
 from zsync_tui.messages import SyncCounts
@@ -31,9 +32,9 @@ def plan_table(plan: PlanSummary) -> Table:
     if plan.refusals:
         table.add_row("not sent", str(sum(count for _, count in plan.refusals)))
         for reason, count in plan.refusals:
-            table.add_row(
-                f"  {reason.removeprefix('Not sent to Billing: ')}", str(count), style="dim"
-            )
+            # Indented as a block, so a reason that wraps stays under its heading.
+            shown = Padding(reason.removeprefix("Not sent to Billing: "), (0, 0, 0, 2))
+            table.add_row(shown, str(count), style="dim")
     return table
 
 
