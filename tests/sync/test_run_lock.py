@@ -217,6 +217,11 @@ async def test_deal_polls_take_their_own_lock(harness: Any) -> None:
         refused = await zsync(harness, "deals", "poll", "--json")
     assert refused.exit_code == EXIT_BUSY, refused.output
     assert f"pid {holder}" in refused.stderr and "the deal poll did not start" in refused.stderr
+    # A hand link waits for no poll either: it could meet the poll acting on the same deal.
+    with lock_held_elsewhere(harness.runtime, "deal poll", kind="deals") as holder:
+        linking = await zsync(harness, "deals", "link", "4876876000000001", "--invoice", "1")
+    assert linking.exit_code == EXIT_BUSY, linking.output
+    assert f"pid {holder}" in linking.stderr and "deal link" in linking.stderr
     # A customer sync in progress does not hold deal polls back (a poll that must import a
     # customer first meets the customers' lock there, and says so for that deal).
     with lock_held_elsewhere(harness.runtime):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,11 +74,12 @@ class DealService(ProfileService):
     def ledger(self) -> DealLedger:
         return DealLedger(self.runtime.store, int(self.profile().id or 0))
 
-    def polling(self) -> RunLock:
-        """The profile's deals lock, to hold for one poll (`RunLocked` when taken)."""
+    def polling(self, action: str = "deal poll") -> RunLock:
+        """The profile's deals lock, to hold for one poll or one hand link (`RunLocked` when
+        taken): a link made while a poll acts on the same deal could get a second document."""
         profile = self.profile()
         data_dir = self.runtime.paths.data_dir
-        return RunLock.for_profile(data_dir, int(profile.id or 0), profile.name, "deal poll", DEALS)
+        return RunLock.for_profile(data_dir, int(profile.id or 0), profile.name, action, DEALS)
 
     def make_watcher(self, crm: Any, billing: Any) -> DealWatcher:
         """A watcher over open clients; a deal whose customer is missing in Billing gets it
@@ -168,18 +169,24 @@ class DealService(ProfileService):
             return await validate_against_crm(triggers, clients.crm)
 
     async def link(self, deal_id: str, entity: str, billing_id: str) -> LinkResult:
-        async with open_clients(
-            self.runtime, profile=self.profile_name, options=self.options
-        ) as clients:
-            linker = DealLinker(self.ledger(), clients.crm, clients.billing, self.config().module)
-            return await linker.link(deal_id, entity, billing_id)
+        return await self._change_link(
+            "deal link", lambda linker: linker.link(deal_id, entity, billing_id)
+        )
 
     async def unlink(self, deal_id: str, entity: str, billing_id: str) -> LinkResult:
-        async with open_clients(
-            self.runtime, profile=self.profile_name, options=self.options
-        ) as clients:
-            linker = DealLinker(self.ledger(), clients.crm, clients.billing, self.config().module)
-            return await linker.unlink(deal_id, entity, billing_id)
+        return await self._change_link(
+            "deal unlink", lambda linker: linker.unlink(deal_id, entity, billing_id)
+        )
+
+    async def _change_link(
+        self, action: str, change: Callable[[DealLinker], Awaitable[LinkResult]]
+    ) -> LinkResult:
+        with self.polling(action):
+            async with open_clients(
+                self.runtime, profile=self.profile_name, options=self.options
+            ) as clients:
+                module = self.config().module
+                return await change(DealLinker(self.ledger(), clients.crm, clients.billing, module))
 
     async def simulate(self, deal_id: str, stage: str) -> Simulation:
         async with open_clients(
