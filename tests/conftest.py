@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,3 +84,21 @@ def sandbox(sandbox_factory: Callable[..., RunningSandbox]) -> RunningSandbox:
     """A small default world (30 accounts, 60 contacts, 20 deals, 20 customers, 5 planted
     duplicates), no latency, no faults, served over loopback."""
     return sandbox_factory()
+
+
+@pytest.fixture
+def steady() -> Callable[[Any], Awaitable[None]]:
+    """For snapshots: wait until two screenshots in a row agree. Workers done is not enough on a
+    loaded machine: a DataTable sizes its columns on the next idle moment, and a snapshot taken
+    before that shows every column cut to its heading's width."""
+
+    async def wait(pilot: Any) -> None:
+        previous = None
+        for _ in range(40):
+            await pilot.pause(0.05)
+            shot = pilot.app.export_screenshot()
+            if shot == previous:
+                return
+            previous = shot
+
+    return wait

@@ -8,7 +8,7 @@ after a deliberate change, and look at the SVGs before committing them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -31,7 +31,11 @@ STEPS = [
 
 @pytest.mark.parametrize("step", STEPS)
 def test_step_snapshot(
-    step: str, snap_compare: Any, make_demo_app: Callable[..., ZsyncApp], flow: Any
+    step: str,
+    snap_compare: Any,
+    make_demo_app: Callable[..., ZsyncApp],
+    flow: Any,
+    steady: Callable[[Pilot[None]], Awaitable[None]],
 ) -> None:
     app = make_demo_app()
 
@@ -42,5 +46,6 @@ def test_step_snapshot(
                 app.screen.query_one(field, Input).value = "http://127.0.0.1:8000"
             app.screen.query_one("#client-id", Input).focus()
         await flow.settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(app, terminal_size=flow.size, run_before=walk)

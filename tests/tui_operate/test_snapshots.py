@@ -3,7 +3,7 @@ blinking cursor, no animations, no clock). Update with `--snapshot-update` and r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -28,9 +28,17 @@ SCREENS = {
 
 @pytest.mark.parametrize("name", sorted(SCREENS))
 def test_screen_snapshot(
-    name: str, make_operate_app: Callable[..., ZsyncApp], snap_compare: Any
+    name: str,
+    make_operate_app: Callable[..., ZsyncApp],
+    snap_compare: Any,
+    steady: Callable[[Pilot[None]], Awaitable[None]],
 ) -> None:
-    assert snap_compare(make_operate_app(), press=SCREENS[name], terminal_size=(80, 24))
+    async def open_screen(pilot: Pilot[None]) -> None:
+        for key in SCREENS[name]:
+            await pilot.press(key)
+        await steady(pilot)
+
+    assert snap_compare(make_operate_app(), run_before=open_screen, terminal_size=(80, 24))
 
 
 def test_dry_run_snapshot(make_operate_app: Callable[..., ZsyncApp], snap_compare: Any) -> None:
