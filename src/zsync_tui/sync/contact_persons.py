@@ -76,13 +76,9 @@ async def sync_contact_person(
     )
     if run.dry_run:
         return
-    try:
-        person = await run.billing.update_contact_person(
-            link.billing_parent_id or parent.billing_id, link.billing_id, body
-        )
-    except ZohoError:
-        run.report.not_done("update_billing")
-        raise
+    person = await run.billing.update_contact_person(
+        link.billing_parent_id or parent.billing_id, link.billing_id, body
+    )
     if (link.billing_parent_id or parent.billing_id) == parent.billing_id:
         note_own_person_write(run.dirty, parent, person, work)
     link.crm_hash = digest
@@ -111,20 +107,16 @@ async def send_person_creates(writer: CrmWriter, work: PageWork) -> None:
         try:
             person = await run.billing.create_contact_person(parent_id, body)
         except AmbiguousWrite as exc:
-            run.report.not_done("create_in_billing")
             run.fail(work, record, f"ambiguous write, looked up before any retry: {exc}")
             continue
         except RateLimited:
             work.abandon_unsent([unsent for unsent, _, _, _ in creates[index:]], intent_ids[index:])
-            run.report.not_done("create_in_billing", len(creates) - index)
             raise
         except ValidationFailed as exc:
-            run.report.not_done("create_in_billing")
             work.intent_failed(intent_id, exc)
             run.refuse(work, "Contacts", record, exc)
             continue
         except ZohoError as exc:
-            run.report.not_done("create_in_billing")
             work.intent_failed(intent_id, exc)
             run.fail(work, record, str(exc))
             continue

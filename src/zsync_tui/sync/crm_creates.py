@@ -49,10 +49,8 @@ async def create_unmatched_in_crm(writer: CrmWriter) -> None:
         try:
             customer = await run.billing.get_customer(customer_id)
         except RateLimited:
-            run.report.not_done("create_in_crm", 1 + sum(map(len, queued.values())))
             raise
         except ZohoError as exc:
-            run.report.not_done("create_in_crm")
             run.emit(PlanItem("error", name, module, None, customer_id, str(exc)))
             continue
         queued.setdefault(module, []).append(
@@ -101,14 +99,11 @@ async def _insert(
         results = await run.crm.insert(module, [record for _, _, record in items])
     except AmbiguousWrite as exc:
         # Left pending: the next run looks each one up before anything is sent again.
-        run.report.not_done("create_in_crm", len(items))
         run.emit(PlanItem("error", None, module, None, None, f"ambiguous CRM insert: {exc}"))
         return
     except RateLimited:
-        run.report.not_done("create_in_crm", len(items))
         raise
     except ZohoError as exc:
-        run.report.not_done("create_in_crm", len(items))
         for intent_id in intent_ids:
             work.intent_failed(intent_id, exc)
         run.emit(PlanItem("error", None, module, None, None, str(exc)))
@@ -135,7 +130,6 @@ async def _link_results(
         items, intent_ids, results, strict=False
     ):
         if not result.ok or not result.id:
-            run.report.not_done("create_in_crm")
             reason = _refusal_reason(run, module, result)
             work.intents_done.append((intent_id, "failed", None, reason[:500]))
             work.issues.append(

@@ -117,21 +117,17 @@ class CrmWriter:
             try:
                 created = await run.billing.create_customer(body)
             except AmbiguousWrite as exc:
-                run.report.not_done("create_in_billing")
                 run.fail(work, record, f"ambiguous write, looked up before any retry: {exc}")
                 continue
             except RateLimited:
                 unsent = [record for _, record, _, _, _ in creates[index:]]
                 work.abandon_unsent(unsent, intent_ids[index:])
-                run.report.not_done("create_in_billing", len(unsent))
                 raise
             except ValidationFailed as exc:
-                run.report.not_done("create_in_billing")
                 work.intent_failed(intent_id, exc)
                 run.refuse(work, module, record, exc)
                 continue
             except ZohoError as exc:
-                run.report.not_done("create_in_billing")
                 work.intent_failed(intent_id, exc)
                 run.fail(work, record, str(exc))
                 continue
@@ -370,7 +366,6 @@ class CrmWriter:
     def discard_updates(self) -> None:
         """Drop the queued updates (the run stops): their links go back to their old state."""
         for queued in self.updates.values():
-            self.run.report.not_done("update_crm", len(queued))
             for link, _, _, saved in queued:
                 restore(link, saved)
         self.updates.clear()
@@ -389,7 +384,6 @@ class CrmWriter:
                 except ZohoError as exc:
                     for link, _, _, saved in queued[start:]:
                         restore(link, saved)
-                    run.report.not_done("update_crm", len(queued) - start)
                     if isinstance(exc, RateLimited):
                         raise
                     run.emit(PlanItem("error", None, module, None, None, f"CRM update: {exc}"))
@@ -403,7 +397,6 @@ class CrmWriter:
                         work.journal.append(("crm", module, link.crm_id, "update", before, body))
                         continue
                     restore(link, saved)
-                    run.report.not_done("update_crm")
                     reason = f"CRM refused the update: {result.code} {result.message}"
                     run.emit(PlanItem("error", None, module, link.crm_id, link.billing_id, reason))
                     work.issues.append(

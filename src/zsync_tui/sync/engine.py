@@ -188,9 +188,11 @@ class CustomerSync(UnlinkedRecords):
         return self.report
 
     def commit(self, work: PageWork, cursor_name: str | None, cursor: str | None) -> None:
-        """Commit one batch (nothing in a dry run)."""
+        """Commit one batch (nothing in a dry run); its writes are counted in the report."""
         if not self.dry_run:
             commit_page(self.ledger, self.run_id, work, cursor_name, cursor)
+            for side, _, _, operation, _, _ in work.journal:
+                self.report.wrote(side, operation)
 
     def _final_status(self) -> str:
         return "finished_with_errors" if self.report.errors else "ok"
@@ -299,9 +301,6 @@ class CustomerSync(UnlinkedRecords):
                 except RateLimited:
                     # Keep what is done; the cursor stops before the first record not done.
                     self.crm_writer.discard_updates()
-                    self.report.not_done(
-                        "create_in_billing", len(work.billing_creates) + len(work.person_creates)
-                    )
                     for unsent in work.billing_creates:
                         work.hold_cursor_at(unsent[1].get("Modified_Time"))
                     for person in work.person_creates:

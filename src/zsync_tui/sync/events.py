@@ -47,6 +47,15 @@ class PlanItem:
         return {key: value for key, value in asdict(self).items() if value not in (None, [], {})}
 
 
+#: Plan actions that are writes: the side written and the counter they go in.
+PLANNED_WRITES = {
+    "create_in_billing": ("billing", "created"),
+    "create_in_crm": ("crm", "created"),
+    "update_billing": ("billing", "updated"),
+    "update_crm": ("crm", "updated"),
+}
+
+
 @dataclass
 class RunReport:
     """What one run did; `as_dict()` is what `zsync sync --json` prints."""
@@ -71,14 +80,10 @@ class RunReport:
     items: list[PlanItem] = field(default_factory=list)
 
     def count(self, item: PlanItem) -> None:
-        if item.action == "create_in_billing":
-            self.created["billing"] += 1
-        elif item.action == "create_in_crm":
-            self.created["crm"] += 1
-        elif item.action == "update_billing":
-            self.updated["billing"] += 1
-        elif item.action == "update_crm":
-            self.updated["crm"] += 1
+        if item.action in PLANNED_WRITES:
+            if self.dry_run:  # a real run counts what it wrote (`wrote`)
+                side, counter = PLANNED_WRITES[item.action]
+                getattr(self, counter)[side] += 1
         elif item.action == "link":
             self.linked += 1
         elif item.action == "skip":
@@ -92,14 +97,13 @@ class RunReport:
             if len(self.error_messages) < 50:
                 self.error_messages.append(f"{item.name or item.crm_id}: {item.reason}")
 
-    def not_done(self, action: str, count: int = 1) -> None:
-        """Planned writes that did not happen (refused, failed, never sent): `created` and
-        `updated` count what was written, so a refused create is an error and not a create."""
-        if count <= 0 or self.dry_run:
-            return
-        side = "crm" if action.endswith("_crm") else "billing"
-        counter = self.created if action.startswith("create_") else self.updated
-        counter[side] = max(0, counter[side] - count)
+    def wrote(self, side: str, operation: str) -> None:
+        """A write that happened (a journal entry): outside a dry run, `created` and `updated`
+        count these and not the plan, so a refused or failed write is an error only."""
+        if operation == "create":
+            self.created[side] += 1
+        elif operation == "update":
+            self.updated[side] += 1
 
     def as_dict(self, with_items: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {

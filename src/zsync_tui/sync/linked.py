@@ -164,11 +164,7 @@ class LinkedPairs(CustomerRecords):
                     current = await self.billing.get_customer(link.billing_id)
                 body = billing_payload(result.to_billing, current)
                 checkpoint("before billing update")
-                try:
-                    saved = await self.billing.update_customer(link.billing_id, body)
-                except ZohoError:
-                    self.report.not_done("update_billing")
-                    raise
+                saved = await self.billing.update_customer(link.billing_id, body)
                 link.billing_modified_time = billing_time_mark(saved.get("updated_time"), ours=True)
                 work.journal.append(
                     ("billing", "customer", link.billing_id, "update", billing_now, body)
